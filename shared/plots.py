@@ -24,9 +24,10 @@ def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=Non
         for i, (hist, label) in enumerate(zip(histories, labels, strict=True)):
             colour = f"C{i % 10}"
             epochs = np.arange(1, len(hist[metric]) + 1)
-            ax.plot(epochs, hist[metric], color=colour, label=f"{label} train")
+            ax.plot(epochs, hist[metric], color=colour, marker="o", ms=3, label=f"{label} train")
             if f"val_{metric}" in hist:
-                ax.plot(epochs, hist[f"val_{metric}"], color=colour, ls="--", label=f"{label} valid")
+                ax.plot(epochs, hist[f"val_{metric}"], color=colour, ls="--", marker="o", ms=3,
+                        label=f"{label} valid")
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -94,6 +95,30 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, 
                 annot_kws={"fontsize": 8})
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
+    if title:
+        ax.set_title(title)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def class_balance(labels_by_split: dict, class_names=None, title=None, ax=None):
+    """Grouped bar chart of class counts, one bar colour per split (``{"train": y_train, ...}``)."""
+    splits = list(labels_by_split)
+    n_classes = len(class_names) if class_names is not None else 1 + max(
+        int(np.max(y)) for y in labels_by_split.values())
+    counts = np.stack([np.bincount(np.asarray(y).ravel(), minlength=n_classes)
+                       for y in labels_by_split.values()])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5.0, 0.45 * n_classes * max(1, len(splits) / 2) + 2), 3))
+    width = 0.8 / len(splits)
+    x = np.arange(n_classes)
+    for i, split in enumerate(splits):
+        ax.bar(x + (i - (len(splits) - 1) / 2) * width, counts[i], width,
+               label=f"{split} ({counts[i].sum():,})")
+    long_names = class_names is not None and max(len(str(c)) for c in class_names) > 3
+    ax.set_xticks(x, class_names if class_names is not None else x, rotation=45 if long_names else 0)
+    ax.set_ylabel("count")
+    ax.legend(fontsize="small")
     if title:
         ax.set_title(title)
     ax.figure.tight_layout()

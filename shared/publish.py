@@ -22,17 +22,33 @@ import time
 from pathlib import Path
 
 from shared.profile import PROFILES
-from shared.reporting import PROVENANCE_OUT_ENV, code_hash, format_duration
+from shared.reporting import PROVENANCE_OUT_ENV, code_cells, code_hash, format_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "book" / "chapters"
 RUNS_TABLE = ROOT / "book" / "runs.md"
 
 
+def _echoing_client_class():
+    from nbclient import NotebookClient
+
+    class EchoingClient(NotebookClient):
+        """Echoes the kernel's printed output (per-epoch lines, say) as it arrives."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            if msg["msg_type"] == "stream" and msg["content"].get("name") == "stdout":
+                sys.stdout.write(msg["content"].get("text", ""))
+                sys.stdout.flush()
+            return super().output(outs, msg, display_id, cell_index)
+
+    return EchoingClient
+
+
 def execute(py: Path, profile: str, timeout: int | None = None):
     """Execute ``py`` at ``profile``; return the executed notebook (with provenance in metadata)."""
     import jupytext
-    from nbclient import NotebookClient
+
+    _EchoingClient = _echoing_client_class()
 
     nb = jupytext.read(py)
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +69,7 @@ def execute(py: Path, profile: str, timeout: int | None = None):
                   f"(total {format_duration(now - state['t0'])})  {first}", flush=True)
             state["t"] = now
 
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        client = _EchoingClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(py.parent)}},
                                 on_cell_executed=on_cell_executed)
         try:
@@ -104,6 +120,40 @@ def runs_table() -> str:
     if not provs:
         lines.append("| (no chapter published yet) | | | | | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def check_published(py: Path) -> list[str]:
+    """Problems that make a chapter's published notebook stale or unpublishable (empty: fine)."""
+    import jupytext
+    import nbformat
+
+    ipynb = py.with_suffix(".ipynb")
+    if not ipynb.exists():
+        return [f"{py.name} has no paired {ipynb.name}"]
+    nb = nbformat.read(ipynb, as_version=4)
+    problems = []
+    if code_cells(nb) != code_cells(jupytext.read(py)):
+        problems.append(f"{ipynb.name}: code cells differ from {py.name} (run `jupytext --sync` "
+                        "for prose edits; re-publish or clear outputs after code edits)")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if any(c.outputs for c in code):
+        prov = nb.metadata.get("provenance")
+        if not prov:
+            problems.append(f"{ipynb.name} has outputs but no provenance: publish it with "
+                            "`python -m shared.publish` or clear its outputs")
+        else:
+            if prov.get("profile") != "full":
+                problems.append(f"{ipynb.name} holds {prov.get('profile')!r}-profile outputs; "
+                                "only full-profile runs are published")
+            if prov.get("code_hash") != code_hash(nb):
+                problems.append(f"{ipynb.name}: its outputs came from other code (code hash "
+                                f"{str(prov.get('code_hash'))[:12]} recorded, "
+                                f"{code_hash(nb)[:12]} now): re-publish or clear outputs")
+        empty = [i for i, c in enumerate(code, start=1) if not c.outputs]
+        if empty:
+            problems.append(f"{ipynb.name}: code cells {empty} have no output, so the book build "
+                            "would re-execute the chapter; make each cell print or show something")
+    return problems
 
 
 def write_runs_table() -> Path:

@@ -184,7 +184,11 @@ def format_duration(seconds: float | None) -> str:
 # --- glue ----------------------------------------------------------------------------------------
 
 class Text:
-    """A string that glues as plain text (no quotes) for ``{glue:text}`` / ``{glue}``."""
+    """A string that glues as plain text, without quotes.
+
+    Reference it in prose with the ``{glue}`` role, which pastes the text as it is. (``{glue:text}``
+    parses the text as a Python literal first, so "93,322" would come out as "(93, 322)".)
+    """
 
     def __init__(self, text: str):
         self.text = str(text)

@@ -186,10 +186,10 @@ glue("cv_time", cv["wall_time_s"].sum() / 60, ".1f")
 plots.plot_history(cv_runs, metrics=("loss", "accuracy"), title="Cross-validation folds");
 
 # %% [markdown]
-# Cross-validated accuracy: {glue:text}`cv_acc_mean` (sd {glue:text}`cv_acc_sd` over the folds).
-# The lowest validation loss came at epochs {glue:text}`cv_best_epochs`, so the final model is
-# trained for **{glue:text}`selected_epochs` epochs**. The five folds took
-# {glue:text}`cv_time` minutes in all.
+# Cross-validated accuracy: {glue}`cv_acc_mean` (sd {glue}`cv_acc_sd` over the folds).
+# The lowest validation loss came at epochs {glue}`cv_best_epochs`, so the final model is
+# trained for **{glue}`selected_epochs` epochs**. The five folds took
+# {glue}`cv_time` minutes in all.
 #
 # ## Final training on all training images
 #
@@ -284,7 +284,7 @@ for name, act in zip(conv_names, activations, strict=True):
 # The report's listing (its Figure 3) pools only once, after the first convolution; it has two
 # consecutive `Flatten` layers (harmless, the second does nothing); and it puts an extra
 # `Dense(10, activation="relu")` between the 64-unit layer and the softmax. That network has
-# {glue:text}`n_params_listing` parameters, not the 93,322 the report states. The text and the
+# {glue}`n_params_listing` parameters, not the 93,322 the report states. The text and the
 # parameter count agree with each other, so the model above follows them. Here the listing's network
 # is built as written and trained once, with the same protocol as the final model.
 # ```
@@ -334,7 +334,7 @@ glue("listing_test_acc", listing_eval["test"][1], ".2%")
 # %% [markdown]
 # The listing's network has about four times as many parameters, almost all of them in the dense
 # layer after the single pooling step. Trained with the same seed and epochs, it reaches
-# {glue:text}`listing_test_acc` test accuracy against {glue:text}`test_acc_first` for the text's
+# {glue}`listing_test_acc` test accuracy against {glue}`test_acc_first` for the text's
 # network. Its extra `Dense(10, relu)` can clip a class's evidence to zero before the softmax, which
 # the text's network cannot.
 #
@@ -362,26 +362,26 @@ glue("n_agree", n_agree, "d")
 glue("n_rows", len(comparison), "d")
 
 # %% [markdown]
-# {glue:text}`n_agree` of the {glue:text}`n_rows` quantities agree within tolerance.
+# {glue}`n_agree` of the {glue}`n_rows` quantities agree within tolerance.
 #
 # ## What holds up
 #
 # - **The protocol.** Stratified 5-fold cross-validation with early stopping picks
-#   {glue:text}`selected_epochs` epochs here (the report: 9), and the folds agree closely with each
-#   other: {glue:text}`cv_acc_mean` ± {glue:text}`cv_acc_sd`.
+#   {glue}`selected_epochs` epochs here (the report: 9), and the folds agree closely with each
+#   other: {glue}`cv_acc_mean` ± {glue}`cv_acc_sd`.
 # - **The final model.** Trained on all 60,000 images for the chosen epochs, the text's network scores
-#   {glue:text}`test_acc_mean` ± {glue:text}`test_acc_sd` on the test set over
-#   {glue:text}`n_seeds` seeds (test loss {glue:text}`test_loss_mean`); it misclassifies
-#   {glue:text}`n_wrong` test digits with the first seed, and the confusion matrix shows which.
+#   {glue}`test_acc_mean` ± {glue}`test_acc_sd` on the test set over
+#   {glue}`n_seeds` seeds (test loss {glue}`test_loss_mean`); it misclassifies
+#   {glue}`n_wrong` test digits with the first seed, and the confusion matrix shows which.
 # - **"Training on all the data helped."** The report attributes the rise from cross-validated to test
 #   accuracy to training on all 60,000 images instead of 48,000. Here the test mean minus the
-#   cross-validated mean is {glue:text}`test_minus_cv` percentage points, against a seed-to-seed sd of
-#   the test accuracy of {glue:text}`test_acc_sd_pp` points; the two are also measured on different
+#   cross-validated mean is {glue}`test_minus_cv` percentage points, against a seed-to-seed sd of
+#   the test accuracy of {glue}`test_acc_sd_pp` points; the two are also measured on different
 #   images (a held-out fold versus the official test set), so a difference of a few tenths of a point
 #   is weak evidence for the report's explanation either way.
 # - **Timings.** The report's run took over 30 minutes on a Colab GPU; the provenance table at the
 #   top gives ours, with the device. One epoch of the final training took
-#   {glue:text}`final_epoch_time` s on average.
+#   {glue}`final_epoch_time` s on average.
 
 # %%
 run.finish()
