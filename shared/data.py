@@ -43,16 +43,22 @@ class DataUnavailableError(DataError):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A raw data file: its name (in cache and mirror), where it comes from, how to check it."""
+    """A raw data file: its name (in cache and mirror), where it comes from, how to check it.
+
+    Files whose bytes are stable are checked by ``sha256`` or ``md5``. Files whose bytes differ
+    between hosts (a GitHub tag archive) give ``content_check`` instead: a function that takes the
+    path and raises :class:`DataError` naming what is wrong.
+    """
 
     name: str
     url: str
     sha256: str | None = None
     md5: str | None = None
+    content_check: object = None
 
     def __post_init__(self):
-        if not (self.sha256 or self.md5):
-            raise ValueError(f"{self.name}: give a sha256 or an md5 to verify it by")
+        if not (self.sha256 or self.md5 or self.content_check):
+            raise ValueError(f"{self.name}: give a sha256, an md5 or a content check to verify it by")
 
 
 def cache_dir() -> Path:
@@ -79,6 +85,9 @@ def file_digest(path: Path, algorithm: str) -> str:
 
 def verify(path: Path, rf: RemoteFile) -> Path:
     """Check ``path`` against ``rf``'s checksum; raise :class:`ChecksumError` if it differs."""
+    if not (rf.sha256 or rf.md5):
+        rf.content_check(path)
+        return path
     algorithm, expected = ("sha256", rf.sha256) if rf.sha256 else ("md5", rf.md5)
     actual = file_digest(path, algorithm)
     if actual != expected:
@@ -127,6 +136,14 @@ def _download(url: str, dest: Path, *, progress: bool) -> None:
         shutil.move(part, dest)
     finally:
         part.unlink(missing_ok=True)
+
+
+def _mirror_file(*relative: str) -> Path | None:
+    """The first of ``relative`` paths that exists in the mirror, if a mirror is set."""
+    mirror = mirror_dir()
+    if mirror is None:
+        return None
+    return next((mirror / r for r in relative if (mirror / r).exists()), None)
 
 
 # --- MNIST -------------------------------------------------------------------------------------
@@ -182,3 +199,165 @@ def load_mnist(*, progress: bool = True):
         if len(arrays[f"{split}_images"]) != len(arrays[f"{split}_labels"]):
             raise DataError(f"MNIST {split}: image and label counts differ")
     return (arrays["train_images"], arrays["train_labels"]), (arrays["test_images"], arrays["test_labels"])
+
+
+# --- CIFAR-10 ----------------------------------------------------------------------------------
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CIFAR10_TARBALL = RemoteFile(
+    "cifar-10-python.tar.gz", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    md5="c58f30108f718f92721af3b95e74349a",
+)
+# sha256 of each decoded array's bytes (C order): one check for the tarball and the mirror's .npz
+CIFAR10_ARRAY_SHA256 = {
+    "x_train": "47af8b02cfcfb6cdf3dbbd1969ad7f1b70f4413f6f80f437b020ee4e5bc8304a",
+    "y_train": "2b7cd2f24487317614016b72ffd53071c3062f592f0eb300c18a770d41ae1253",
+    "x_test": "f9b1e2130bab680db56eb06d886f7f1ad0f1183907ceff4659d1735c890f5b04",
+    "y_test": "cec8a24a1e92aa2ecaa0bbd3dbfa86bf6cd8759fbd209a832824c8cf0afca9d5",
+}
+CIFAR10_NPZ = "cifar10.npz"
+
+
+def decode_cifar10_tarball(path: Path) -> dict[str, np.ndarray]:
+    """Arrays from the official python tarball: HWC uint8 images, uint8 labels, official order."""
+    import pickle
+    import tarfile
+
+    batches = {}
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar.getmembers():
+            name = Path(member.name).name
+            if name.startswith(("data_batch_", "test_batch")):
+                batches[name] = pickle.load(tar.extractfile(member), encoding="bytes")
+    wanted = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    missing = [w for w in wanted if w not in batches]
+    if missing:
+        raise DataError(f"{path} lacks {', '.join(missing)}: not the CIFAR-10 python tarball")
+
+    def images(names):
+        raw = np.concatenate([batches[n][b"data"] for n in names])
+        return np.ascontiguousarray(raw.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)).astype(np.uint8)
+
+    def labels(names):
+        return np.concatenate([np.asarray(batches[n][b"labels"], dtype=np.uint8) for n in names])
+
+    return {"x_train": images(wanted[:5]), "y_train": labels(wanted[:5]),
+            "x_test": images(wanted[5:]), "y_test": labels(wanted[5:])}
+
+
+def verify_cifar10(arrays: dict[str, np.ndarray], source: Path) -> dict[str, np.ndarray]:
+    for key, expected in CIFAR10_ARRAY_SHA256.items():
+        if key not in arrays:
+            raise ChecksumError(f"{source} has no array {key!r}: not CIFAR-10 as this book expects")
+        actual = hashlib.sha256(np.ascontiguousarray(arrays[key]).tobytes()).hexdigest()
+        if actual != expected:
+            raise ChecksumError(
+                f"CIFAR-10 from {source}: array {key} has sha256 {actual}, expected {expected}. "
+                f"Delete the file and run again to fetch {CIFAR10_TARBALL.url}."
+            )
+    return arrays
+
+
+def load_cifar10(*, progress: bool = True):
+    """CIFAR-10: ``(x_train, y_train), (x_test, y_test)`` in the official order.
+
+    Images are ``uint8`` ``(N, 32, 32, 3)`` RGB (50,000 train, 10,000 test); labels ``uint8`` 0-9
+    (names in :data:`CIFAR10_CLASSES`). Accepts the official tarball (cache, mirror or download) or
+    the same arrays as an ``.npz`` (cache or mirror); either way the decoded arrays are verified by
+    content hash.
+    """
+    cached_npz = cache_dir() / CIFAR10_NPZ
+    source = cached_npz if cached_npz.exists() else _mirror_file(f"cifar10/{CIFAR10_NPZ}", CIFAR10_NPZ)
+    if source is not None:
+        with np.load(source) as npz:
+            arrays = verify_cifar10({k: npz[k] for k in npz.files}, source)
+    else:
+        tarball = fetch(CIFAR10_TARBALL, progress=progress)
+        arrays = verify_cifar10(decode_cifar10_tarball(tarball), tarball)
+        cached_npz.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cached_npz, **arrays)  # decoded once; later calls skip the tarball
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+# --- Free Spoken Digit Dataset -------------------------------------------------------------------
+
+FSDD_VERSION = "1.0.10"
+FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
+FSDD_RATE = 8000
+FSDD_EXPECTED = frozenset(
+    f"{d}_{s}_{i}.wav" for d in range(10) for s in FSDD_SPEAKERS for i in range(50)
+)
+
+
+def _fsdd_members(path: Path) -> dict[str, object]:
+    import tarfile
+
+    with tarfile.open(path, "r:gz") as tar:
+        return {Path(m.name).name: m for m in tar.getmembers()
+                if m.isfile() and "/recordings/" in f"/{m.name}" and m.name.endswith(".wav")}
+
+
+def check_fsdd_archive(path: Path) -> None:
+    """Content check of an FSDD archive: exactly the 3,000 expected recordings, by name."""
+    try:
+        names = set(_fsdd_members(path))
+    except Exception as err:  # tarfile raises several kinds
+        raise ChecksumError(f"{path} is not a readable FSDD archive ({err}); delete it, run again") from err
+    missing, extra = sorted(FSDD_EXPECTED - names), sorted(names - FSDD_EXPECTED)
+    if missing or extra:
+        raise ChecksumError(
+            f"{path} is not FSDD v{FSDD_VERSION}: "
+            + (f"{len(missing)} recordings missing (first: {', '.join(missing[:5])})" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"{len(extra)} unexpected recordings (first: {', '.join(extra[:5])})" if extra else "")
+            + ". Delete it and run again to fetch a fresh copy."
+        )
+
+
+FSDD_ARCHIVE = RemoteFile(
+    f"free-spoken-digit-dataset-{FSDD_VERSION}.tar.gz",
+    f"https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v{FSDD_VERSION}.tar.gz",
+    content_check=check_fsdd_archive,
+)
+
+
+def load_fsdd(*, progress: bool = True) -> dict:
+    """The Free Spoken Digit Dataset v1.0.10: 3,000 recordings at their native 8 kHz, no resampling.
+
+    Returns a dict with ``audio`` (list of float32 arrays in [-1, 1]), ``rate`` (8000), and the
+    arrays ``digit``, ``speaker`` (names), ``index`` and ``name`` (file names), ordered by digit, speaker
+    and index. The archive is checked by content (its bytes differ between hosts).
+    """
+    import io
+
+    import soundfile
+
+    archive = fetch(FSDD_ARCHIVE, progress=progress)
+    import tarfile
+
+    audio, digit, speaker, index, names = [], [], [], [], []
+    with tarfile.open(archive, "r:gz") as tar:
+        members = {Path(m.name).name: m for m in tar.getmembers()
+                   if m.isfile() and Path(m.name).name in FSDD_EXPECTED}
+        for name in sorted(members, key=_fsdd_order):
+            raw = tar.extractfile(members[name]).read()
+            try:
+                samples, rate = soundfile.read(io.BytesIO(raw), dtype="float32", always_2d=True)
+            except Exception as err:
+                raise DataError(f"{name} in {archive} cannot be decoded as WAV: {err}") from err
+            if rate != FSDD_RATE:
+                raise DataError(f"{name} in {archive} is sampled at {rate} Hz, expected {FSDD_RATE} Hz")
+            audio.append(samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0])
+            d, s, i = name[:-4].split("_")
+            digit.append(int(d))
+            speaker.append(s)
+            index.append(int(i))
+            names.append(name)
+    return {"audio": audio, "rate": FSDD_RATE, "digit": np.array(digit, dtype=np.uint8),
+            "speaker": np.array(speaker), "index": np.array(index, dtype=np.int16),
+            "name": np.array(names)}
+
+
+def _fsdd_order(name: str):
+    d, s, i = name[:-4].split("_")
+    return int(d), s, int(i)
