@@ -141,32 +141,17 @@ def _rewrite_fsdd(dest, drop=(), add=()):
 
 
 @needs_fsdd
-def test_fsdd_missing_recording_is_named(tmp_path, monkeypatch):
+@pytest.mark.parametrize("drop, add, error, message", [
+    (["3_lucas_17.wav"], [], ChecksumError, "1 recordings missing \\(first: 3_lucas_17.wav\\)"),
+    ([], ["5_nobody_3.wav"], ChecksumError, "unexpected recordings \\(first: 5_nobody_3.wav\\)"),
+    (["2_theo_4.wav"], ["2_theo_4.wav"], DataError, "2_theo_4.wav .* cannot be decoded"),
+], ids=["missing", "unexpected", "undecodable"])
+def test_fsdd_bad_archive_names_the_recording(tmp_path, monkeypatch, drop, add, error, message):
     cache = tmp_path / "cache"
     cache.mkdir()
-    _rewrite_fsdd(cache / data.FSDD_ARCHIVE.name, drop=["3_lucas_17.wav"])
+    _rewrite_fsdd(cache / data.FSDD_ARCHIVE.name, drop=drop, add=add)
     monkeypatch.setenv("BOOK_DATA_CACHE", str(cache))
-    with pytest.raises(ChecksumError, match="1 recordings missing \\(first: 3_lucas_17.wav\\)"):
-        data.load_fsdd(progress=False)
-
-
-@needs_fsdd
-def test_fsdd_unexpected_recording_is_named(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    _rewrite_fsdd(cache / data.FSDD_ARCHIVE.name, add=["5_nobody_3.wav"])
-    monkeypatch.setenv("BOOK_DATA_CACHE", str(cache))
-    with pytest.raises(ChecksumError, match="unexpected recordings \\(first: 5_nobody_3.wav\\)"):
-        data.load_fsdd(progress=False)
-
-
-@needs_fsdd
-def test_fsdd_undecodable_recording_is_named(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    _rewrite_fsdd(cache / data.FSDD_ARCHIVE.name, drop=["2_theo_4.wav"], add=["2_theo_4.wav"])
-    monkeypatch.setenv("BOOK_DATA_CACHE", str(cache))
-    with pytest.raises(DataError, match="2_theo_4.wav .* cannot be decoded"):
+    with pytest.raises(error, match=message):
         data.load_fsdd(progress=False)
 
 
