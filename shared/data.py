@@ -326,14 +326,31 @@ def load_fsdd(*, progress: bool = True) -> dict:
 
     Returns a dict with ``audio`` (list of float32 arrays in [-1, 1]), ``rate`` (8000), and the
     arrays ``digit``, ``speaker`` (names), ``index`` and ``name`` (file names), ordered by digit, speaker
-    and index. The archive is checked by content (its bytes differ between hosts).
+    and index. The archive is checked by content (its bytes differ between hosts); the decoded audio
+    is cached, so later calls skip the archive.
     """
+    decoded = cache_dir() / f"fsdd-{FSDD_VERSION}-decoded.npz"
+    if decoded.exists():
+        with np.load(decoded, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        if set(arrays["name"].tolist()) == FSDD_EXPECTED and len(arrays["name"]) == len(FSDD_EXPECTED):
+            ends = np.cumsum(arrays.pop("lengths"))
+            return {"audio": np.split(arrays.pop("samples"), ends[:-1]), "rate": FSDD_RATE, **arrays}
+        decoded.unlink()  # not what it should be: decode the archive again
+    fsdd = _decode_fsdd(fetch(FSDD_ARCHIVE, progress=progress))
+    decoded.parent.mkdir(parents=True, exist_ok=True)
+    tmp = decoded.with_name(f"{decoded.stem}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, samples=np.concatenate(fsdd["audio"]), lengths=[len(a) for a in fsdd["audio"]],
+             **{k: v for k, v in fsdd.items() if k not in ("audio", "rate")})
+    tmp.replace(decoded)
+    return fsdd
+
+
+def _decode_fsdd(archive: Path) -> dict:
     import io
+    import tarfile
 
     import soundfile
-
-    archive = fetch(FSDD_ARCHIVE, progress=progress)
-    import tarfile
 
     audio, digit, speaker, index, names = [], [], [], [], []
     with tarfile.open(archive, "r:gz") as tar:

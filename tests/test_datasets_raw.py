@@ -162,3 +162,21 @@ def test_fsdd_not_an_archive_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("BOOK_DATA_CACHE", str(cache))
     with pytest.raises(ChecksumError, match="not a readable FSDD archive"):
         data.load_fsdd(progress=False)
+
+
+@needs_fsdd
+def test_fsdd_second_call_comes_from_the_decoded_cache(data_env, monkeypatch):
+    import time
+
+    first = data.load_fsdd(progress=False)
+
+    def no_archive(*_, **__):
+        raise AssertionError("the archive was read again")
+
+    monkeypatch.setattr(data, "fetch", no_archive)
+    start = time.perf_counter()
+    second = data.load_fsdd(progress=False)
+    assert time.perf_counter() - start < 2.0
+    assert all(np.array_equal(a, b) for a, b in zip(first["audio"], second["audio"], strict=True))
+    for key in ("digit", "speaker", "index", "name"):
+        np.testing.assert_array_equal(first[key], second[key])

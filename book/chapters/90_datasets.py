@@ -308,8 +308,9 @@ plots.image_grid(spec["x_train"][pick], titles=[f"digit {d}" for d in range(10)]
 # %% [markdown]
 # ## Build times
 #
-# First call: building from the raw files (when the cache was empty at the start of the run);
-# second call: loading from the cache. Peak memory is that of the whole run.
+# First call: for the real datasets, finding, verifying and decoding the raw files; for the derived
+# ones, building them from the decoded real data (this run started with an empty cache). Second
+# call: the same request again, answered from the cache. Peak memory is that of the whole run.
 
 # %%
 timing_table = pd.DataFrame(timings).T
