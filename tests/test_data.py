@@ -137,5 +137,5 @@ def test_read_idx_rejects_bad_files(tmp_path):
 
 
 def test_remote_file_needs_a_checksum():
-    with pytest.raises(ValueError, match="sha256 or an md5"):
+    with pytest.raises(ValueError, match="sha256, an md5 or a content check"):
         RemoteFile("x", "http://example.invalid/x")
