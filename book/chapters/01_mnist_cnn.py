@@ -31,7 +31,7 @@
 # (sd 0.13 %), nine epochs chosen by the folds, and 99.18 % test accuracy after the final training.
 # Our figures for each appear in the table at the end of the chapter, side by side with the report's.
 
-# %%
+# %% tags=["remove-stderr"]
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

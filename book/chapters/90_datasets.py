@@ -30,7 +30,7 @@
 # content (the archive's bytes differ between hosts). Derived datasets are deterministic functions of
 # the raw data and their parameters, cached on disk under a key made of both.
 
-# %%
+# %% tags=["remove-stderr"]
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
