@@ -220,6 +220,13 @@ def test_full_size_generation(data_env, capsys):
         timings[name] = (round(first, 1), round(time.perf_counter() - start, 2))
     with capsys.disabled():
         print(f"\nfull-size derived datasets (first call s, cached call s): {timings}")
+    # the audio recipes are deterministic too: a rebuild gives the same bytes
+    for name in ("spoken_mfcc", "spoken_spectrograms"):
+        kept = {k: v.copy() for k, v in builders[name]().items()}
+        for path in (data_env / "derived").glob(f"{name}-*.npz"):
+            path.unlink()
+        rebuilt = builders[name]()
+        assert all(kept[k].tobytes() == rebuilt[k].tobytes() for k in kept), name
     sums = derived.digit_sums()
     assert sums["x_train"].shape == (50_000, 40, 168) and sums["x_test"].shape == (10_000, 40, 168)
     two = derived.two_digits()
