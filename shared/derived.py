@@ -49,7 +49,7 @@ def cached(name: str, params: dict, build: Callable[[], dict[str, np.ndarray]]) 
     return arrays
 
 
-def _check_positive(**values):
+def _check_counts(**values):
     for key, value in values.items():
         if int(value) != value or value < 0:
             raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
@@ -66,7 +66,7 @@ def reduced_mnist(train_per_class: int = 1000, test_per_class: int = 200, seed: 
     and comparisons between them are paired. Arrays are in the order of the source indices
     (``train_index``, ``test_index``: positions in the official MNIST files).
     """
-    _check_positive(train_per_class=train_per_class, test_per_class=test_per_class, seed=seed)
+    _check_counts(train_per_class=train_per_class, test_per_class=test_per_class, seed=seed)
     params = dict(train_per_class=train_per_class, test_per_class=test_per_class, seed=seed)
 
     def build():
@@ -111,7 +111,7 @@ def two_digits(n_train: int = 36_000, n_val: int = 4_000, n_test: int = 4_000, s
     replacement, from its own split's pool, so no source image appears in two splits.
     ``*_source`` holds the MNIST indices of (top, bottom); ``*_source_set`` names the MNIST file.
     """
-    _check_positive(n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
+    _check_counts(n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
     params = dict(n_train=n_train, n_val=n_val, n_test=n_test, seed=seed)
 
     def build():
@@ -174,7 +174,7 @@ def digit_sums(n_train: int = 50_000, n_test: int = 10_000, seed: int = 0, max_s
     ``digits_*`` the four digits left to right, ``*_source`` their MNIST indices. Train draws from
     the MNIST training set, test from the MNIST test set.
     """
-    _check_positive(n_train=n_train, n_test=n_test, seed=seed, max_shift=max_shift)
+    _check_counts(n_train=n_train, n_test=n_test, seed=seed, max_shift=max_shift)
     lo, hi = map(float, scale_range)
     if not 0 < lo <= hi or 28 * hi + 2 * max_shift > DIGIT_SUMS_CELL[0] + 8:
         raise ValueError(f"scale_range {scale_range} with max_shift {max_shift} does not fit a 40x42 cell")
@@ -271,7 +271,7 @@ def spoken_mfcc(n_mfcc: int = 13, frame_ms: float = 15.0, hop_ms: float = 7.5, n
     recording of all splits, flattened), ``{split}_y`` (digit) and ``{split}_index`` (position in
     :func:`shared.data.load_fsdd`'s order); and ``mean``, ``std``, ``n_fft``, ``hop_length``.
     """
-    _check_positive(n_mfcc=n_mfcc, n_mels=n_mels, seed=seed)
+    _check_counts(n_mfcc=n_mfcc, n_mels=n_mels, seed=seed)
     params = dict(n_mfcc=n_mfcc, frame_ms=frame_ms, hop_ms=hop_ms, n_mels=n_mels, split=list(split),
                   seed=seed)
 
@@ -335,7 +335,7 @@ def spoken_spectrograms(size: int = 128, n_fft: int = 256, hop: int = 32, n_mels
     hop 32 samples = 4 ms, ``n_mels`` mel bands), values in [0, 1] as float32. Split 80/10/10,
     stratified by digit, seed 42. Keys: ``x_{split}``, ``y_{split}``, ``{split}_index``.
     """
-    _check_positive(size=size, n_fft=n_fft, hop=hop, n_mels=n_mels, seed=seed)
+    _check_counts(size=size, n_fft=n_fft, hop=hop, n_mels=n_mels, seed=seed)
     params = dict(size=size, n_fft=n_fft, hop=hop, n_mels=n_mels, top_db=top_db, cmap=cmap,
                   split=list(split), seed=seed)
 

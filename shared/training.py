@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -21,7 +21,6 @@ class Run:
     history: dict[str, list[float]]
     wall_time: float
     label: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def epochs(self) -> int:
