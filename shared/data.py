@@ -138,6 +138,15 @@ def _download(url: str, dest: Path, *, progress: bool) -> None:
         part.unlink(missing_ok=True)
 
 
+def save_npz(path: Path, **arrays) -> Path:
+    """Write arrays to ``path`` atomically: a half-written file is never taken for a cache entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+    return path
+
+
 def _mirror_file(*relative: str) -> Path | None:
     """The first of ``relative`` paths that exists in the mirror, if a mirror is set."""
     mirror = mirror_dir()
@@ -274,8 +283,7 @@ def load_cifar10(*, progress: bool = True):
     else:
         tarball = fetch(CIFAR10_TARBALL, progress=progress)
         arrays = verify_cifar10(decode_cifar10_tarball(tarball), tarball)
-        cached_npz.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cached_npz, **arrays)  # decoded once; later calls skip the tarball
+        save_npz(cached_npz, **arrays)  # decoded once; later calls skip the tarball
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -289,18 +297,25 @@ FSDD_EXPECTED = frozenset(
 )
 
 
-def _fsdd_members(path: Path) -> dict[str, object]:
-    import tarfile
+def _fsdd_members(tar) -> dict[str, object]:
+    """The recordings of an open FSDD archive, by file name."""
+    return {Path(m.name).name: m for m in tar.getmembers()
+            if m.isfile() and "/recordings/" in f"/{m.name}" and m.name.endswith(".wav")}
 
-    with tarfile.open(path, "r:gz") as tar:
-        return {Path(m.name).name: m for m in tar.getmembers()
-                if m.isfile() and "/recordings/" in f"/{m.name}" and m.name.endswith(".wav")}
+
+def _fsdd_order(name: str) -> tuple[int, str, int]:
+    """``(digit, speaker, index)`` from a file name ``{digit}_{speaker}_{index}.wav``."""
+    d, s, i = name[:-4].split("_")
+    return int(d), s, int(i)
 
 
 def check_fsdd_archive(path: Path) -> None:
     """Content check of an FSDD archive: exactly the 3,000 expected recordings, by name."""
+    import tarfile
+
     try:
-        names = set(_fsdd_members(path))
+        with tarfile.open(path, "r:gz") as tar:
+            names = set(_fsdd_members(tar))
     except Exception as err:  # tarfile raises several kinds
         raise ChecksumError(f"{path} is not a readable FSDD archive ({err}); delete it, run again") from err
     missing, extra = sorted(FSDD_EXPECTED - names), sorted(names - FSDD_EXPECTED)
@@ -338,11 +353,8 @@ def load_fsdd(*, progress: bool = True) -> dict:
             return {"audio": np.split(arrays.pop("samples"), ends[:-1]), "rate": FSDD_RATE, **arrays}
         decoded.unlink()  # not what it should be: decode the archive again
     fsdd = _decode_fsdd(fetch(FSDD_ARCHIVE, progress=progress))
-    decoded.parent.mkdir(parents=True, exist_ok=True)
-    tmp = decoded.with_name(f"{decoded.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, samples=np.concatenate(fsdd["audio"]), lengths=[len(a) for a in fsdd["audio"]],
+    save_npz(decoded, samples=np.concatenate(fsdd["audio"]), lengths=[len(a) for a in fsdd["audio"]],
              **{k: v for k, v in fsdd.items() if k not in ("audio", "rate")})
-    tmp.replace(decoded)
     return fsdd
 
 
@@ -354,8 +366,7 @@ def _decode_fsdd(archive: Path) -> dict:
 
     audio, digit, speaker, index, names = [], [], [], [], []
     with tarfile.open(archive, "r:gz") as tar:
-        members = {Path(m.name).name: m for m in tar.getmembers()
-                   if m.isfile() and Path(m.name).name in FSDD_EXPECTED}
+        members = _fsdd_members(tar)  # the archive passed its content check: exactly the expected names
         for name in sorted(members, key=_fsdd_order):
             raw = tar.extractfile(members[name]).read()
             try:
@@ -365,16 +376,11 @@ def _decode_fsdd(archive: Path) -> dict:
             if rate != FSDD_RATE:
                 raise DataError(f"{name} in {archive} is sampled at {rate} Hz, expected {FSDD_RATE} Hz")
             audio.append(samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0])
-            d, s, i = name[:-4].split("_")
-            digit.append(int(d))
+            d, s, i = _fsdd_order(name)
+            digit.append(d)
             speaker.append(s)
-            index.append(int(i))
+            index.append(i)
             names.append(name)
     return {"audio": audio, "rate": FSDD_RATE, "digit": np.array(digit, dtype=np.uint8),
             "speaker": np.array(speaker), "index": np.array(index, dtype=np.int16),
             "name": np.array(names)}
-
-
-def _fsdd_order(name: str):
-    d, s, i = name[:-4].split("_")
-    return int(d), s, int(i)

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from shared.data import cache_dir, load_fsdd, load_mnist
+from shared.data import cache_dir, load_fsdd, load_mnist, save_npz
 
 RECIPE_VERSION = 1  # bump when a recipe changes, so that stale cache entries are not used
 
@@ -42,10 +41,7 @@ def cached(name: str, params: dict, build: Callable[[], dict[str, np.ndarray]]) 
         with np.load(path, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
     arrays = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(path)  # atomic: a half-written file is never taken for a cache entry
+    save_npz(path, **arrays)
     return arrays
 
 

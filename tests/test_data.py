@@ -10,9 +10,9 @@ import pytest
 
 from shared import data
 from shared.data import MNIST_FILES, ChecksumError, DataError, DataUnavailableError, RemoteFile
+from tests.conftest import MIRROR, mirror_has
 
-MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "train-labels-idx1-ubyte.gz").exists(),
+needs_mirror = pytest.mark.skipif(not mirror_has("train-labels-idx1-ubyte.gz"),
                                   reason="the data mirror ../shared/data is not present")
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
