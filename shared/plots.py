@@ -1,4 +1,7 @@
-"""Plotting helpers: training curves, image/filter/feature-map grids, confusion matrices."""
+"""Plotting helpers: training curves, image/filter/feature-map grids, spectrograms, confusion matrices.
+
+Every figure is laid out for the page: at most :data:`PAGE_WIDTH_IN` wide, legends off the data.
+"""
 
 from __future__ import annotations
 
@@ -8,44 +11,93 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+# The page's text column is about 7.5 inches wide at 100 dpi: wider figures are scaled down, and
+# their text with them. Grids are laid out to fit this width so that titles stay legible.
+PAGE_WIDTH_IN = 9.0
+TITLE_SIZE = 10
 
-def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=None, title=None):
+
+def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=None, title=None,
+                 best: str | None = "val_loss", log_loss: bool = True):
     """Training (solid) and validation (dashed) curves of one or more runs, one panel per metric.
 
-    ``runs`` is a :class:`shared.training.Run`, a history dict, or a list of either.
+    ``runs`` is a :class:`shared.training.Run`, a history dict, or a list of either. Loss panels use
+    a logarithmic axis (``log_loss``), so that a large first-epoch loss does not flatten the rest.
+    ``best`` marks, on every panel, the epoch where that history entry was lowest (the epoch early
+    stopping keeps) with a star. The legend sits below the panels, off the curves.
     """
+    from matplotlib.lines import Line2D
+
     if not isinstance(runs, (list, tuple)):
         runs = [runs]
     histories = [getattr(r, "history", r) for r in runs]
     if labels is None:
         labels = [getattr(r, "label", "") or f"run {i + 1}" for i, r in enumerate(runs)]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for metric in metrics:
+        missing = [lab for h, lab in zip(histories, labels, strict=True) if metric not in h]
+        if missing:
+            raise KeyError(f"metric {metric!r} is not in the history of {missing}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(min(PAGE_WIDTH_IN, 4.5 * len(metrics)), 3.4),
+                             squeeze=False)
+    any_valid = any_best = False
     for ax, metric in zip(axes[0], metrics, strict=True):
-        for i, (hist, label) in enumerate(zip(histories, labels, strict=True)):
+        for i, hist in enumerate(histories):
             colour = f"C{i % 10}"
             epochs = np.arange(1, len(hist[metric]) + 1)
-            ax.plot(epochs, hist[metric], color=colour, marker="o", ms=3, label=f"{label} train")
-            if f"val_{metric}" in hist:
-                ax.plot(epochs, hist[f"val_{metric}"], color=colour, ls="--", marker="o", ms=3,
-                        label=f"{label} valid")
+            ax.plot(epochs, hist[metric], color=colour, marker="o", ms=2.5, lw=1.2)
+            val = hist.get(f"val_{metric}")
+            if val is not None:
+                any_valid = True
+                ax.plot(epochs, val, color=colour, ls="--", marker="o", ms=2.5, lw=1.2)
+            if best and best in hist:
+                any_best = True
+                k = int(np.argmin(hist[best]))
+                y = (val if val is not None else hist[metric])[k]
+                ax.plot([k + 1], [y], marker="*", ms=11, color=colour, mec="black", mew=0.6, zorder=5)
+        if log_loss and "loss" in metric:
+            ax.set_yscale("log")
+            ax.set_ylabel(f"{metric} (log scale)")
+        else:
+            ax.set_ylabel(metric)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize="small", ncols=2 if len(histories) > 3 else 1)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3, which="both")
+    handles = [Line2D([], [], color=f"C{i % 10}", lw=2) for i in range(len(histories))]
+    names = list(labels)
+    handles.append(Line2D([], [], color="grey", lw=1.2))
+    names.append("train")
+    if any_valid:
+        handles.append(Line2D([], [], color="grey", lw=1.2, ls="--"))
+        names.append("validation")
+    if any_best:
+        handles.append(Line2D([], [], color="grey", ls="", marker="*", ms=11, mec="black", mew=0.6))
+        names.append(f"lowest {best}")
+    ncols = min(len(names), 5)
+    rows = math.ceil(len(names) / ncols)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=TITLE_SIZE + 1)
+    fig.legend(handles, names, loc="lower center", ncols=ncols, fontsize="small", frameon=False)
+    fig.tight_layout(rect=(0, 0.07 * rows + 0.03, 1, 1))
     return fig
 
 
-def image_grid(images, titles=None, ncols: int = 10, cmap: str = "gray", size: float = 1.2, title=None):
-    """A grid of images (``(N, H, W)`` or ``(N, H, W, C)``) with optional per-image titles."""
+def image_grid(images, titles=None, ncols: int = 10, cmap: str = "gray", size: float = 1.2, title=None,
+               title_size: float = TITLE_SIZE - 1):
+    """A grid of images (``(N, H, W)`` or ``(N, H, W, C)``) with optional per-image titles.
+
+    The grid is at most :data:`PAGE_WIDTH_IN` wide, so that titles keep their size on the page.
+    """
     images = np.asarray(images)
     n = len(images)
+    if n == 0:
+        raise ValueError("image_grid got no images")
+    ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
-    aspect = images.shape[1] / images.shape[2] if n else 1.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * aspect * nrows + 0.3 * nrows),
-                             squeeze=False)
+    size = min(size, PAGE_WIDTH_IN / ncols)
+    aspect = images.shape[1] / images.shape[2]
+    title_h = 0.28 if titles is not None else 0.05
+    height = (size * aspect + title_h) * nrows + (0.4 if title else 0)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(size * ncols, height))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
@@ -54,29 +106,54 @@ def image_grid(images, titles=None, ncols: int = 10, cmap: str = "gray", size: f
                 img = img[..., 0]
             ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
             if titles is not None:
-                ax.set_title(str(titles[i]), fontsize=8)
+                ax.set_title(str(titles[i]), fontsize=title_size, pad=2)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=TITLE_SIZE + 1)
+    fig.tight_layout(pad=0.3, h_pad=0.3, w_pad=0.2)
     return fig
 
 
 def filter_grid(kernel, input_channel: int = 0, ncols: int = 8, cmap: str = "viridis", title=None):
-    """Show each output filter of a conv kernel ``(kh, kw, in, out)`` for one input channel."""
+    """Show each output filter of a conv kernel ``(kh, kw, in, out)`` for one input channel.
+
+    Each filter is titled by its index; one colour scale per filter.
+    """
     kernel = np.asarray(kernel)
     filters = np.moveaxis(kernel[:, :, input_channel, :], -1, 0)
-    titles = [f"filter {i}" for i in range(len(filters))]
-    return image_grid(filters, titles=titles, ncols=ncols, cmap=cmap, size=1.3, title=title)
+    return image_grid(filters, titles=list(range(len(filters))), ncols=ncols, cmap=cmap, size=1.1,
+                      title=title)
 
 
-def feature_maps(activation, max_maps: int = 64, ncols: int = 8, cmap: str = "viridis", title=None):
-    """The channels of one activation ``(H, W, C)`` (or ``(1, H, W, C)``) as a grid."""
+def feature_maps(activation, max_maps: int = 64, ncols: int = 16, cmap: str = "viridis", title=None):
+    """The channels of one activation ``(H, W, C)`` (or ``(1, H, W, C)``) as a grid.
+
+    Maps carry no titles (at this size they would be unreadable): they are channels 0, 1, 2, ...
+    left to right, then top to bottom, which the figure title says.
+    """
     activation = np.asarray(activation)
     if activation.ndim == 4:
         activation = activation[0]
     maps = np.moveaxis(activation[:, :, :max_maps], -1, 0)
-    titles = [f"map {i}" for i in range(len(maps))]
-    return image_grid(maps, titles=titles, ncols=ncols, cmap=cmap, size=1.2, title=title)
+    note = f"channels 0–{len(maps) - 1}, row by row"
+    return image_grid(maps, titles=None, ncols=ncols, cmap=cmap, size=0.6,
+                      title=f"{title}: {note}" if title else note)
+
+
+def spectrogram(power_db, sr: int, hop_length: int, ax=None, title=None, y_axis: str = "mel",
+                max_ticks: int = 5):
+    """A spectrogram in dB (``librosa.display.specshow``) with at most ``max_ticks`` time ticks."""
+    import librosa.display
+    from matplotlib.ticker import MaxNLocator
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 2.6))
+    img = librosa.display.specshow(power_db, sr=sr, hop_length=hop_length, x_axis="s", y_axis=y_axis,
+                                   ax=ax)
+    ax.xaxis.set_major_locator(MaxNLocator(max_ticks))
+    ax.set_xlabel("time (s)")
+    if title:
+        ax.set_title(title, fontsize=TITLE_SIZE)
+    return img
 
 
 def confusion_matrix(y_true, y_pred, class_names=None, normalize: bool = False, title=None, ax=None):
@@ -118,7 +195,9 @@ def class_balance(labels_by_split: dict, class_names=None, title=None, ax=None):
     long_names = class_names is not None and max(len(str(c)) for c in class_names) > 3
     ax.set_xticks(x, class_names if class_names is not None else x, rotation=45 if long_names else 0)
     ax.set_ylabel("count")
-    ax.legend(fontsize="small")
+    ax.margins(y=0.08)
+    # outside the axes, right of the bars: never on top of them
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if title:
         ax.set_title(title)
     ax.figure.tight_layout()

@@ -60,13 +60,15 @@ class Budget(Mapping):
         return len(self._active)
 
     def table(self):
-        """A DataFrame with one row per budget entry and one column per profile."""
+        """Both budgets side by side (one row per entry), in the book's table style."""
         import pandas as pd
+
+        from shared.reporting import table
 
         df = pd.DataFrame({p: {k: _show(v) for k, v in b.items()} for p, b in self._budgets.items()})
         df.index.name = "budget"
         df.columns = [f"{p} (active)" if p == self.profile else p for p in df.columns]
-        return df
+        return table(df)
 
     def __repr__(self) -> str:
         return f"Budget(profile={self.profile!r}, {self._active!r})"

@@ -1,9 +1,13 @@
-"""Reporting: provenance of a run, the reported-versus-reproduced table, and ``glue`` helpers.
+"""Reporting: provenance of a run, result tables, the reported-versus-reproduced table, ``glue``.
 
-A chapter calls :func:`start_run` in its first code cell and ``run.finish()`` in its last. ``finish``
-glues the provenance (shown near the top of the page through ``{glue} provenance``) and, when the
-chapter is executed by ``python -m shared.publish``, hands it to the publisher, which stores it in the
-notebook metadata under ``provenance``.
+A chapter calls :func:`start_run` in its first code cell, ``run.compare([...])`` for its
+reported-versus-reproduced table, and ``run.finish()`` in its last cell. ``finish`` glues the
+provenance (shown near the top of the page through ``{glue} provenance``) and, when the chapter is
+executed by ``python -m shared.publish``, hands the provenance and the compared claims to the
+publisher, which stores them in the notebook metadata (``provenance``, ``claims``).
+
+Every result table goes through :func:`table`: integers as integers, fractions as percentages where
+asked, a header for every column, one style.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ class Provenance:
     code_hash: str
 
     def table(self):
+        """The record as a two-column table (field, value) in the book's table style."""
         import pandas as pd
 
         rows = {
@@ -129,17 +134,20 @@ class Provenance:
             "wall time": format_duration(self.wall_time_s),
             "code hash (sha256 of code cells)": self.code_hash[:16] + "…",
         }
-        return pd.DataFrame({"value": rows}).rename_axis("run")
+        frame = pd.DataFrame({"field": list(rows), "value": list(rows.values())})
+        return table(frame, index=False)
 
 
 class ChapterRun:
-    """Started by :func:`start_run`; ``finish()`` records the wall time and publishes provenance."""
+    """Started by :func:`start_run`; ``compare()`` records the reported-versus-reproduced table,
+    ``finish()`` records the wall time and hands provenance and claims to the publisher."""
 
     def __init__(self, chapter: str, source: Path):
         import keras
 
         self.source = source
         self._start = time.perf_counter()
+        self.claims: list[dict] = []
         self.provenance = Provenance(
             chapter=chapter,
             profile=active_profile(),
@@ -152,16 +160,33 @@ class ChapterRun:
             code_hash=code_hash(source),
         )
 
+    def compare(self, rows: list[Comparison]):
+        """Show the reported-versus-reproduced table with each tolerance's reason, and record it.
+
+        The rows reach the claims scoreboard through the notebook's metadata (``claims``). Returns
+        the table as a DataFrame of text (for counting verdicts).
+        """
+        from IPython.display import Markdown, display
+
+        frame = comparison_table(rows)
+        self.claims = frame.to_dict(orient="records")
+        display(table(frame.drop(columns="basis"), index=False))
+        reasons = "\n".join(f"- *{r['quantity']}*: {r['basis']}." for r in self.claims)
+        meaning = "; ".join(f"**{v}**: {m}" for v, m in VERDICT_MEANING.items())
+        display(Markdown(f"**Tolerances and their reasons.**\n\n{reasons}\n\n**Verdicts.** {meaning}."))
+        return frame
+
     def finish(self):
         """Record the wall time, glue the provenance table, hand it to the publisher if any."""
         self.provenance.wall_time_s = round(time.perf_counter() - self._start, 1)
-        table = self.provenance.table()
-        glue("provenance", table)
+        shown = self.provenance.table()
+        glue("provenance", shown)
         glue("wall_time", format_duration(self.provenance.wall_time_s))
         out = os.environ.get(PROVENANCE_OUT_ENV)
         if out:
-            Path(out).write_text(json.dumps(asdict(self.provenance), indent=1))
-        return table
+            Path(out).write_text(json.dumps({"provenance": asdict(self.provenance),
+                                             "claims": self.claims}, indent=1))
+        return shown
 
 
 def start_run(chapter: str) -> ChapterRun:
@@ -211,46 +236,266 @@ def glue(name: str, value, fmt: str | None = None, display: bool = False) -> Non
     _glue(name, value, display=display)
 
 
+# --- tables ----------------------------------------------------------------------------------------
+
+TABLE_CLASS = "book-table"
+
+
+def _is_integral(values) -> bool:
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    return bool(arr.size) and bool(np.all(arr == np.round(arr)))
+
+
+def format_table(df, *, percent=(), decimals: int | dict = 4, summary: bool = False,
+                 index: bool = True):
+    """The cells of ``df`` as text, the way every table of the book shows them.
+
+    - whole-number columns as integers with thousands separators (``93,322``, never ``93322.0000``);
+    - columns named in ``percent`` (fractions) as percentages with two decimals (``98.68%``);
+    - other numbers with ``decimals`` decimals (an int, or a dict of column -> decimals, 4 for the
+      columns it does not name);
+    - ``summary=True`` appends ``mean`` and ``sd`` (sample sd, ddof=1) rows of the numeric columns
+      (an integer column's mean and sd get one decimal);
+    - the index becomes the first column, headed by the index's name.
+    """
+    import pandas as pd
+
+    df = df.copy()
+    places = dict(decimals) if isinstance(decimals, dict) else {}
+    default_places = 4 if isinstance(decimals, dict) else int(decimals)
+    unknown = (set(percent) | set(places)) - set(df.columns)
+    if unknown:
+        raise KeyError(f"percent/decimals name columns the table does not have: {sorted(unknown)}")
+    numeric = [c for c in df.columns
+               if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    integer = {c for c in numeric if c not in percent and _is_integral(df[c])}
+    n_data = len(df)
+    if summary:
+        agg = df[numeric].agg(["mean", "std"])
+        agg.index = pd.Index(["mean", "sd"], name=df.index.name)
+        df = pd.concat([df, agg])
+
+    def cell(value, column, summary_row):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if column not in numeric:
+            return str(value)
+        if column in percent:
+            return f"{100 * float(value):.2f}%"
+        if column in integer:
+            return f"{float(value):,.1f}" if summary_row else f"{int(round(float(value))):,}"
+        return f"{float(value):.{places.get(column, default_places)}f}"
+
+    shown = pd.DataFrame(
+        {c: [cell(v, c, i >= n_data) for i, v in enumerate(df[c])] for c in df.columns},
+        index=df.index,
+    )
+    if index:
+        name = df.index.name if df.index.name is not None else ""
+        shown.insert(0, name, [str(i) for i in df.index])
+    shown.index = range(len(shown))
+    shown.attrs["numeric"] = [str(c) for c in numeric]
+    return shown
+
+
+def table(df, *, percent=(), decimals: int | dict = 4, summary: bool = False, index: bool = True):
+    """A result table in the book's one style: :func:`format_table`'s text, numbers right-aligned.
+
+    Returns a pandas ``Styler``: show it with ``display`` or as a cell's last expression.
+    """
+    shown = format_table(df, percent=percent, decimals=decimals, summary=summary, index=index)
+    numeric = [c for c in shown.columns if str(c) in shown.attrs.get("numeric", [])]
+    styler = shown.style.hide(axis="index").set_table_attributes(f'class="{TABLE_CLASS}"')
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    return styler
+
+
 # --- reported versus reproduced --------------------------------------------------------------------
+
+VERDICTS = ("agrees", "within spread", "differs")
+VERDICT_MEANING = {
+    "agrees": "the difference is within the tolerance",
+    "within spread": "outside the tolerance, but within the spread that our own runs show from "
+                     "seed to seed (2 sd), so a run like the report's could land there by chance",
+    "differs": "outside both the tolerance and that run-to-run spread",
+}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The largest difference that still counts as agreement, and the reason for it.
+
+    ``value`` is absolute, or a fraction of the reported value when ``relative`` is true. Build one
+    from a reason with the class methods; :meth:`stated` takes any other reason, written out.
+    """
+
+    value: float
+    basis: str
+    relative: bool = False
+
+    @classmethod
+    def exact(cls, what: str = "a count") -> Tolerance:
+        return cls(0.0, f"exact: {what}")
+
+    @classmethod
+    def binomial(cls, p: float, n: int, k: float = 2.0) -> Tolerance:
+        """Sampling error of an accuracy ``p`` measured on ``n`` items: ``k`` binomial SE."""
+        se = math.sqrt(p * (1 - p) / n)
+        return cls(k * se, f"sampling error of an accuracy near {100 * p:.2f}% on {n:,} items "
+                           f"({k:g} SE, SE = √(p(1−p)/n) = {100 * se:.3f} pt)")
+
+    @classmethod
+    def mean(cls, values, what: str, k: float = 2.0, relative: bool = False) -> Tolerance:
+        """Sampling error of a mean over the measured ``values`` (``k`` SE = k·sd/√n)."""
+        import numpy as np
+
+        values = np.asarray(values, dtype=float).ravel()
+        n = values.size
+        if n < 2:
+            raise ValueError("Tolerance.mean needs at least two values")
+        se = float(values.std(ddof=1) / math.sqrt(n))
+        if relative:
+            m = float(values.mean())
+            return cls(k * se / abs(m), f"sampling error of {what} over {n:,} items, relative "
+                                        f"({k:g} SE / mean, measured on our run)", relative=True)
+        return cls(k * se, f"sampling error of {what} over {n:,} values ({k:g} SE, measured)")
+
+    @classmethod
+    def sd(cls, sd: float, n: int, k: float = 2.0) -> Tolerance:
+        """Sampling error of a standard deviation from ``n`` values: ``k``·sd/√(2(n−1))."""
+        if n < 2:
+            raise ValueError("Tolerance.sd needs n >= 2")
+        return cls(k * sd / math.sqrt(2 * (n - 1)),
+                   f"sampling error of an sd from {n} values ({k:g} SE ≈ sd/√(2(n−1)), at the "
+                   "reported sd)")
+
+    @classmethod
+    def stated(cls, value: float, basis: str, relative: bool = False) -> Tolerance:
+        if not basis.strip():
+            raise ValueError("a tolerance needs a stated reason")
+        return cls(float(value), basis, relative)
+
+
+def _values(reproduced) -> list[float]:
+    import numpy as np
+
+    if isinstance(reproduced, (list, tuple, np.ndarray)) or hasattr(reproduced, "tolist"):
+        values = [float(v) for v in np.asarray(reproduced, dtype=float).ravel()]
+    else:
+        values = [float(reproduced)]
+    if not values:
+        raise ValueError("no reproduced values")
+    return values
+
 
 @dataclass
 class Comparison:
-    """One row: a quantity the report gives and what we measured.
+    """One row of the reported-versus-reproduced table.
 
-    ``reproduced`` is a single value or a sequence (over seeds/folds: the table shows mean ± sd and n).
-    ``tolerance`` is the largest absolute difference of the mean that still counts as agreement.
+    ``reproduced`` is one value or a sequence over seeds or folds (shown as mean ± sd, n). ``kind``
+    says how to show the numbers: ``"percent"`` (fractions, shown as %, differences in percentage
+    points), ``"count"`` (whole numbers) or ``"number"`` (``decimals`` decimals).
+
+    ``spread`` is how far the report's value may fall from our mean by run-to-run chance alone. By
+    default, with two or more reproduced values of sd ``s``, it is ``2·s·√(1/reported_n + 1/n)``: two
+    standard deviations of the difference between the report's value (a single run, or a mean of
+    ``reported_n`` runs or folds) and our mean of ``n``.
     """
 
     quantity: str
     reported: float
     reproduced: object
-    tolerance: float
-    fmt: str = ".4f"
+    tolerance: Tolerance
+    kind: str = "number"
+    decimals: int = 4
+    spread: float | None = None
+    reported_n: int = 1
+
+    def __post_init__(self):
+        if self.kind not in ("percent", "count", "number"):
+            raise ValueError(f"kind must be 'percent', 'count' or 'number', not {self.kind!r}")
+        if not isinstance(self.tolerance, Tolerance):
+            raise TypeError("tolerance must be a Tolerance (a value with its reason)")
 
     def stats(self) -> tuple[float, float | None, int]:
-        values = self.reproduced if isinstance(self.reproduced, (list, tuple)) else [self.reproduced]
-        values = [float(v) for v in values]
+        values = _values(self.reproduced)
         n = len(values)
         mean = sum(values) / n
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
         return mean, sd, n
 
+    def run_spread(self) -> float | None:
+        if self.spread is not None:
+            return float(self.spread)
+        _, sd, n = self.stats()
+        return None if sd is None else 2 * sd * math.sqrt(1 / self.reported_n + 1 / n)
+
+    def tolerance_abs(self) -> float:
+        t = self.tolerance
+        return t.value * abs(float(self.reported)) if t.relative else t.value
+
+    def verdict(self) -> str:
+        mean, _, _ = self.stats()
+        diff = abs(mean - float(self.reported))
+        eps = 1e-12 * max(1.0, abs(float(self.reported)))
+        if diff <= self.tolerance_abs() + eps:
+            return "agrees"
+        spread = self.run_spread()
+        if spread is not None and diff <= spread + eps:
+            return "within spread"
+        return "differs"
+
+    # -- display ------------------------------------------------------------------------------
+    def _num(self, value: float) -> str:
+        if self.kind == "percent":
+            return f"{100 * value:.2f}%"
+        if self.kind == "count":
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+        return f"{value:.{self.decimals}f}"
+
+    def _delta(self, value: float, signed: bool = True) -> str:
+        sign = "+" if signed else ""
+        if self.kind == "percent":
+            return f"{100 * value:{sign}.2f}\u00a0pt"  # no-break space: the unit stays with it
+        if self.kind == "count":
+            return f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.1f}"
+        return f"{value:{sign}.{self.decimals}f}"
+
     def row(self) -> dict:
         mean, sd, n = self.stats()
         diff = mean - float(self.reported)
-        shown = format(mean, self.fmt) + (f" ± {format(sd, self.fmt)} (n={n})" if sd is not None else "")
+        shown = self._num(mean)
+        if sd is not None:
+            shown += f" ±\u00a0{self._delta(sd, signed=False)} (n={n})"
+        if self.tolerance.relative:
+            tol = f"±\u00a0{100 * self.tolerance.value:.1f}%"
+        else:
+            tol = "±\u00a0" + self._delta(self.tolerance.value, signed=False)
+        spread = self.run_spread()
         return {
             "quantity": self.quantity,
-            "reported": format(self.reported, self.fmt),
+            "reported": self._num(float(self.reported)),
             "reproduced": shown,
-            "difference": format(diff, "+" + self.fmt),
-            "tolerance": "± " + format(self.tolerance, self.fmt),
-            "verdict": "agrees" if abs(diff) <= self.tolerance else "differs",
+            "difference": self._delta(diff).replace("-", "−"),
+            "tolerance": tol,
+            "spread": "—" if spread is None else "±\u00a0" + self._delta(spread, signed=False),
+            "verdict": self.verdict(),
+            "basis": self.tolerance.basis,
         }
 
 
 def comparison_table(rows: list[Comparison]):
-    """The reported-versus-reproduced table as a DataFrame (one row per quantity)."""
+    """The reported-versus-reproduced rows as a DataFrame of text, one row per quantity."""
     import pandas as pd
 
-    return pd.DataFrame([r.row() for r in rows]).set_index("quantity")
+    if not rows:
+        raise ValueError("a comparison table needs at least one row")
+    return pd.DataFrame([r.row() for r in rows])
+
+
+def verdict_counts(frame) -> dict[str, int]:
+    return {v: int((frame["verdict"] == v).sum()) for v in VERDICTS}

@@ -45,13 +45,13 @@ def main():
     out["seed_reproducible"] = bool(np.array_equal(w1, model.get_weights()[0]))
     out["params"] = model.count_params()
     before = model.evaluate(x, y, verbose=0)[0]
-    run = fit(model, x, y, epochs=3, batch_size=64, verbose=0, validation_data=(x, y))
+    run = fit(model, x, y, epochs=3, batch_size=64, log=False, validation_data=(x, y))
     out["loss_before"], out["loss_after"] = float(before), run.history["loss"][-1]
     out["epochs"], out["best_epoch"] = run.epochs, run.best_epoch()
     out["wall_time_positive"] = run.wall_time > 0
     listing = chapter_function("build_listing_model")()
     out["listing_params"] = listing.count_params()
-    fit(listing, x, y, epochs=1, batch_size=64, verbose=0)
+    fit(listing, x, y, epochs=1, batch_size=64, log=False)
 
     probe = keras.Model(model.inputs, [model.get_layer(n).output for n in ("conv1", "conv3")])
     acts = probe.predict(x[:1], verbose=0)
