@@ -139,6 +139,21 @@ def feature_maps(activation, max_maps: int = 64, ncols: int = 16, cmap: str = "v
                       title=f"{title}: {note}" if title else note)
 
 
+def waveform(audio, sr: int, ax=None, title=None, max_ticks: int = 5):
+    """A waveform (``librosa.display.waveshow``) with at most ``max_ticks`` time ticks."""
+    import librosa.display
+    from matplotlib.ticker import MaxNLocator
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 2.2))
+    librosa.display.waveshow(np.asarray(audio), sr=sr, ax=ax)
+    ax.xaxis.set_major_locator(MaxNLocator(max_ticks))
+    ax.set_xlabel("time (s)")
+    if title:
+        ax.set_title(title, fontsize=TITLE_SIZE)
+    return ax
+
+
 def spectrogram(power_db, sr: int, hop_length: int, ax=None, title=None, y_axis: str = "mel",
                 max_ticks: int = 5):
     """A spectrogram in dB (``librosa.display.specshow``) with at most ``max_ticks`` time ticks."""

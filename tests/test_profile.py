@@ -45,7 +45,7 @@ def test_missing_entry_is_attribute_error():
 
 def test_table_shows_both_budgets_side_by_side():
     b = budget(full=dict(epochs=20, n=None), smoke=dict(epochs=1, n=100), profile="smoke")
-    t = b.table()
+    t = b.table().data.set_index("budget")
     assert list(t.columns) == ["full", "smoke (active)"]
     assert t.loc["epochs"].tolist() == ["20", "1"]
     assert t.loc["n"].tolist() == ["all", "100"]

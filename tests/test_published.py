@@ -8,7 +8,17 @@ import jupytext
 import nbformat
 import pytest
 
-from shared.publish import CHAPTERS, RUNS_TABLE, check_published, runs_table
+from shared import publish
+from shared.publish import (
+    CHAPTERS,
+    RUNS_TABLE,
+    SCOREBOARD,
+    check_published,
+    published_chapters,
+    read_history,
+    runs_table,
+    scoreboard,
+)
 
 SOURCES = sorted(CHAPTERS.glob("*.py"))
 
@@ -28,14 +38,82 @@ def test_every_notebook_has_a_source(ipynb):
 
 
 def test_runs_table_is_up_to_date():
-    assert RUNS_TABLE.read_text() == runs_table(), "run `python -m shared.publish --runs-table`"
+    assert RUNS_TABLE.read_text() == runs_table(), "run `python -m shared.publish --tables`"
 
 
-def test_runs_table_lists_only_full_profile_runs():
-    rows = [r for r in RUNS_TABLE.read_text().splitlines() if r.startswith("| ") and "|---" not in r]
-    for row in rows[1:]:
-        if "no chapter published" not in row:
-            assert row.split("|")[2].strip() == "full"
+def test_scoreboard_is_up_to_date():
+    assert SCOREBOARD.read_text() == scoreboard(), "run `python -m shared.publish --tables`"
+
+
+def test_history_holds_every_published_run_and_only_full_ones():
+    history = read_history()
+    keys = {(p["chapter"], p["date"], p["code_hash"]) for p in history}
+    for chapter in published_chapters():
+        p = chapter["provenance"]
+        assert (p["chapter"], p["date"], p["code_hash"]) in keys, chapter["stem"]
+    assert all(p["profile"] == "full" for p in history)
+
+
+def test_scoreboard_counts_match_the_published_claims():
+    text = SCOREBOARD.read_text()
+    for chapter in published_chapters():
+        if not chapter["claims"]:
+            continue
+        counts = [sum(c["verdict"] == v for c in chapter["claims"])
+                  for v in ("agrees", "within spread", "differs")]
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| [{chapter['title']}]") and line.count("|") == 6)
+        cells = [c.strip() for c in row.split("|")[2:-1]]
+        assert cells == [str(n) for n in counts] + [str(len(chapter["claims"]))]
+
+
+# --- runs history and scoreboard, on a book of our own ----------------------------------------------
+
+def _fake_chapter(folder, stem, title, prov, claims):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nText."),
+                nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output(
+                    "stream", name="stdout", text="1\n")])]
+    nb.metadata["provenance"] = prov
+    nb.metadata["claims"] = claims
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+
+
+def _prov(chapter, date, device="CPU: test (2 cores)"):
+    return {"chapter": chapter, "profile": "full", "backend": "tensorflow", "keras_version": "3",
+            "device": device, "date": date, "git_commit": "abc", "wall_time_s": 60.0,
+            "code_hash": "f" * 64}
+
+
+def test_history_keeps_every_run_and_marks_the_one_on_the_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "CHAPTERS", tmp_path)
+    monkeypatch.setattr(publish, "RUNS_HISTORY", tmp_path / "runs.json")
+    cpu, gpu = _prov("01_x", "2026-01-01 10:00"), _prov("01_x", "2026-02-01 10:00", "GPU: H100 (x1)")
+    publish.record_run(cpu)
+    publish.record_run(gpu)
+    publish.record_run(gpu)  # recorded once
+    assert len(publish.read_history()) == 2
+    _fake_chapter(tmp_path, "01_x", "Chapter X", gpu, [])
+    rows = [r for r in publish.runs_table().splitlines() if r.startswith("| [Chapter X]")]
+    assert len(rows) == 2
+    assert "GPU: H100" in rows[0] and "| yes |" in rows[0]  # newest first, and it is on the page
+    assert "CPU: test" in rows[1] and "| yes |" not in rows[1]
+    with pytest.raises(ValueError, match="full-profile"):
+        publish.record_run({**cpu, "profile": "smoke"})
+
+
+def test_scoreboard_counts_verdicts_per_chapter(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "CHAPTERS", tmp_path)
+    claims = [{"quantity": q, "reported": "1", "reproduced": "1", "difference": "0",
+               "tolerance": "± 0", "spread": "—", "verdict": v, "basis": "b"}
+              for q, v in (("a", "agrees"), ("b", "differs"), ("c", "differs"), ("d|e", "within spread"))]
+    _fake_chapter(tmp_path, "01_x", "Chapter X", _prov("01_x", "2026-01-01 10:00"), claims)
+    _fake_chapter(tmp_path, "02_y", "Chapter Y", _prov("02_y", "2026-01-01 10:00"), [])
+    text = publish.scoreboard()
+    assert "| [Chapter X](chapters/01_x.ipynb) | 1 | 1 | 2 | 4 |" in text
+    assert "Chapter Y" not in text  # no claims: not on the scoreboard
+    assert "| **all chapters** | **1** | **1** | **2** | **4** |" in text
+    assert "d\\|e" in text  # a pipe in a quantity does not break the table
 
 
 # --- the checker itself must be able to fail ---------------------------------------------------

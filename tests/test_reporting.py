@@ -1,7 +1,19 @@
+import math
+
 import jupytext
+import pandas as pd
 import pytest
 
-from shared.reporting import Comparison, code_hash, comparison_table, format_duration
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    code_hash,
+    comparison_table,
+    format_duration,
+    format_table,
+    table,
+    verdict_counts,
+)
 
 CHAPTER = """# %% [markdown]
 # # A chapter
@@ -47,21 +59,92 @@ def test_code_hash_sees_cell_boundaries(tmp_path):
     assert one != two
 
 
+NBSP = "\u00a0"
+
+
 def test_comparison_verdicts_and_stats():
     rows = [
-        Comparison("acc", 0.9918, [0.990, 0.992, 0.994], 0.003),
-        Comparison("loss", 0.0264, 0.05, 0.01),
-        Comparison("params", 93322, 93322, 0, fmt=",.0f"),
+        Comparison("acc", 0.9918, [0.990, 0.992, 0.994], Tolerance.binomial(0.9918, 10_000),
+                   kind="percent"),
+        Comparison("loss", 0.0264, 0.05, Tolerance.stated(0.1, "relative, for the test", relative=True)),
+        Comparison("params", 93322, 93322, Tolerance.exact(), kind="count"),
     ]
-    t = comparison_table(rows)
+    t = comparison_table(rows).set_index("quantity")
     assert t.loc["acc", "verdict"] == "agrees"
-    assert t.loc["acc", "reproduced"] == "0.9920 ± 0.0020 (n=3)"
-    assert t.loc["acc", "difference"] == "+0.0002"
-    assert t.loc["loss", "verdict"] == "differs"
+    assert t.loc["acc", "reproduced"] == f"99.20% ±{NBSP}0.20{NBSP}pt (n=3)"
+    assert t.loc["acc", "difference"] == f"+0.02{NBSP}pt"
+    assert t.loc["loss", "verdict"] == "differs"  # one value: no spread to fall back on
     assert t.loc["loss", "reproduced"] == "0.0500"
+    assert t.loc["loss", "tolerance"] == f"±{NBSP}10.0%"
     assert t.loc["params", "verdict"] == "agrees" and t.loc["params", "reported"] == "93,322"
     mean, sd, n = rows[0].stats()
     assert mean == pytest.approx(0.992) and sd == pytest.approx(0.002) and n == 3
+    assert verdict_counts(t) == {"agrees": 2, "within spread": 0, "differs": 1}
+
+
+def test_within_spread_sits_between_the_tolerance_and_the_run_to_run_spread():
+    tol = Tolerance.stated(0.001, "tight on purpose")
+    # our mean 0.980, sd 0.01 over n=4: spread for a single reported run = 2*0.01*sqrt(1 + 1/4)
+    values = [0.97, 0.98, 0.99, 0.98]
+    sd = pd.Series(values).std()
+    spread = 2 * sd * math.sqrt(1 + 1 / 4)
+    inside = Comparison("q", 0.980 + 0.9 * spread, values, tol)
+    outside = Comparison("q", 0.980 + 1.1 * spread, values, tol)
+    close = Comparison("q", 0.9805, values, tol)
+    assert inside.run_spread() == pytest.approx(spread)
+    assert (close.verdict(), inside.verdict(), outside.verdict()) == ("agrees", "within spread", "differs")
+    # a reported mean of 5 folds is compared with the spread of a 5-fold mean
+    folds = Comparison("q", 0.98, values, tol, reported_n=5)
+    assert folds.run_spread() == pytest.approx(2 * sd * math.sqrt(1 / 5 + 1 / 4))
+
+
+def test_relative_tolerance_scales_with_the_reported_value():
+    tol = Tolerance.stated(0.2, "20 % of the value", relative=True)
+    assert Comparison("loss", 0.010, 0.0119, tol).verdict() == "agrees"
+    assert Comparison("loss", 0.010, 0.0121, tol).verdict() == "differs"
+
+
+def test_tolerances_come_from_their_reasons():
+    b = Tolerance.binomial(0.99, 10_000)
+    assert b.value == pytest.approx(2 * math.sqrt(0.99 * 0.01 / 10_000))
+    assert "10,000 items" in b.basis and not b.relative
+    losses = [0.0, 0.1, 0.2, 0.3]
+    m = Tolerance.mean(losses, "a mean loss", relative=True)
+    se = pd.Series(losses).std() / 2
+    assert m.relative and m.value == pytest.approx(2 * se / 0.15)
+    s = Tolerance.sd(0.0013, 5)
+    assert s.value == pytest.approx(2 * 0.0013 / math.sqrt(8))
+    assert Tolerance.exact().value == 0
+    with pytest.raises(ValueError, match="reason"):
+        Tolerance.stated(0.1, "  ")
+    with pytest.raises(TypeError, match="Tolerance"):
+        Comparison("q", 1.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match="kind"):
+        Comparison("q", 1.0, 1.0, Tolerance.exact(), kind="ratio")
+
+
+def test_format_table_integers_percentages_summary_and_headed_index():
+    df = pd.DataFrame({"params": [93322.0, 388344.0], "acc": [0.98681, 0.99],
+                       "loss": [0.03351, 0.04], "epochs": [6, 9], "name": ["a", "b"]},
+                      index=pd.Index([1, 2], name="fold"))
+    t = format_table(df, percent=["acc"], summary=True, decimals={"loss": 3})
+    assert list(t.columns) == ["fold", "params", "acc", "loss", "epochs", "name"]
+    assert t["fold"].tolist() == ["1", "2", "mean", "sd"]
+    assert t["params"].tolist()[:2] == ["93,322", "388,344"]
+    assert t["acc"].tolist()[:2] == ["98.68%", "99.00%"]
+    assert t["loss"].tolist()[0] == "0.034"
+    assert t["epochs"].tolist() == ["6", "9", "7.5", "2.1"]
+    assert t["name"].tolist() == ["a", "b", "", ""]
+    with pytest.raises(KeyError, match="nope"):
+        format_table(df, percent=["nope"])
+
+
+def test_table_is_one_style_with_numbers_right_aligned():
+    df = pd.DataFrame({"n": [1, 2], "label": ["x", "y"]}, index=pd.Index(["a", "b"], name="row"))
+    html = table(df).to_html()
+    assert 'class="book-table"' in html
+    assert "text-align: right" in html
+    assert ">row<" in html  # the index has a header
 
 
 def test_format_duration():

@@ -177,15 +177,13 @@ fig.tight_layout()
 
 # %%
 import librosa
-import librosa.display
 
 examples = [int(np.flatnonzero((fsdd["digit"] == d) & (fsdd["speaker"] == s))[0])
             for d, s in ((0, "george"), (3, "jackson"), (7, "theo"), (9, "yweweler"))]
 fig, axes = plt.subplots(len(examples), 2, figsize=(10, 2.2 * len(examples)))
 for (ax_wave, ax_spec), i in zip(axes, examples, strict=True):
     audio = fsdd["audio"][i]
-    librosa.display.waveshow(audio, sr=fsdd["rate"], ax=ax_wave)
-    ax_wave.set_title(fsdd["name"][i], fontsize=9)
+    plots.waveform(audio, sr=fsdd["rate"], ax=ax_wave, title=fsdd["name"][i])
     mel = librosa.feature.melspectrogram(y=audio, sr=fsdd["rate"], n_fft=256,
                                          hop_length=32, n_mels=64)
     plots.spectrogram(librosa.power_to_db(mel, ref=np.max), sr=fsdd["rate"],

@@ -1,0 +1,40 @@
+import io
+
+import keras
+import numpy as np
+import pytest
+
+from shared.training import EpochLine, fit, format_epoch
+
+
+def test_format_epoch_is_one_short_line_with_every_metric():
+    logs = {"accuracy": 0.98712, "loss": 0.04123, "val_accuracy": 0.9862, "val_loss": 0.0453}
+    line = format_epoch(3, 20, logs, 21.34, best=True)
+    assert line == ("ep  3/20  loss 0.0412  acc 98.71%  val_loss 0.0453  val_acc 98.62%  21.3 s  *")
+    assert len(line) <= 88
+
+
+def test_epoch_line_marks_new_best_validation_loss():
+    out = io.StringIO()
+    cb = EpochLine(epochs=3, stream=out)
+    for epoch, val in enumerate([0.5, 0.6, 0.4]):
+        cb.on_epoch_begin(epoch)
+        cb.on_epoch_end(epoch, {"loss": 1.0, "val_loss": val})
+    lines = out.getvalue().splitlines()
+    assert [line.endswith("*") for line in lines] == [True, False, True]
+    assert lines[1].startswith("ep 2/3")
+
+
+def test_fit_prints_one_line_per_epoch_and_refuses_verbose(capsys):
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 4), dtype=np.float32), rng.integers(0, 2, 32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    run = fit(model, x, y, epochs=2, batch_size=16, validation_data=(x, y))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("ep 1/2") and "val_acc" in lines[0]
+    assert run.epochs == 2 and run.wall_time > 0
+    fit(model, x, y, epochs=1, batch_size=16, log=False)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(TypeError, match="log=False"):
+        fit(model, x, y, epochs=1, verbose=2)
