@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Rehearse the GPU recipe on this CPU machine, so that no device minute is lost to a missing package.
+#
+# Builds a fresh virtual environment from exactly two lists: scripts/gpu-image.txt (what the GPU
+# image holds) and scripts/gpu-wheels.txt (what is carried to it as wheels), each installed without
+# dependencies, the wheels with `--target` and PYTHONPATH as on the GPU. It fails if TensorFlow can
+# be imported. Then, with KERAS_BACKEND=jax, it runs scripts/gpu_probe.py (what the chapters still to
+# come need) and every chapter at the smoke profile through `shared.publish`, writing the notebooks
+# under WORK, never over the published ones. A module that neither list provides fails the run with
+# its name.
+#
+# Usage: scripts/rehearse_gpu.sh [WORK]   (default .rehearsal; git-ignored)
+# The GPU runs Python 3.12: the rehearsal uses python3.12 when this machine has it (the very wheels
+# the GPU gets), else python3 with the same list downloaded for that version (it says so).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=$(mkdir -p "${1:-.rehearsal}" && cd "${1:-.rehearsal}" && pwd)
+start=$SECONDS
+
+py=${REHEARSAL_PYTHON:-$(command -v python3.12 || true)}
+if [[ -z "$py" ]] || ! "$py" -c 'import venv' 2>/dev/null; then
+  py=$(command -v python3)
+  echo "note: no python3.12 here; rehearsing with $("$py" --version) (the GPU has 3.12)"
+fi
+rm -rf "$work/venv" "$work/site" "$work/whl" "$work/out"
+"$py" -m venv "$work/venv"
+# shellcheck disable=SC1091
+. "$work/venv/bin/activate"
+python -m pip install --quiet --upgrade pip
+version=$(python -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+
+echo "== the GPU image's packages (scripts/gpu-image.txt), no dependencies"
+python -m pip install --quiet --no-deps --only-binary=:all: -r scripts/gpu-image.txt
+
+echo "== the carried wheels (scripts/gpu-wheels.txt) for Python $version, installed as on the GPU"
+scripts/fetch_gpu_wheels.sh "$work/whl" "$version"
+python -m pip install --quiet --no-index --no-deps --no-compile --target "$work/site" "$work"/whl/*.whl
+export PYTHONPATH="$work/site:$root" KERAS_BACKEND=jax BOOK_PROFILE=smoke MPLBACKEND=Agg
+
+if python -c 'import tensorflow' 2>/dev/null; then
+  echo "FAIL: tensorflow can be imported in the rehearsal environment; the GPU image has none"
+  exit 1
+fi
+
+missing() {  # name the module a failed step could not import
+  local name
+  name=$(grep -o -E "No module named '[^']+'" "$1" | head -1 | cut -d"'" -f2 || true)
+  if [[ -n "$name" ]]; then
+    echo "FAIL: module '$name' is in neither scripts/gpu-image.txt nor scripts/gpu-wheels.txt"
+  fi
+}
+
+echo "== what the chapters to come need (scripts/gpu_probe.py)"
+mkdir -p "$work/out"
+if ! python scripts/gpu_probe.py > "$work/out/probe.log" 2>&1; then
+  cat "$work/out/probe.log"; missing "$work/out/probe.log"; exit 1
+fi
+cat "$work/out/probe.log"
+
+for chapter in book/chapters/*.py; do
+  name=$(basename "$chapter" .py)
+  echo "== $name at smoke profile, KERAS_BACKEND=jax"
+  t=$SECONDS
+  if ! python -m shared.publish "$chapter" --profile smoke --out "$work/out/$name.ipynb" \
+      > "$work/out/$name.log" 2>&1; then
+    tail -40 "$work/out/$name.log"; missing "$work/out/$name.log"; exit 1
+  fi
+  grep -h -E '^(Keras|device)' "$work/out/$name.log" | head -2 || true
+  echo "   ok in $((SECONDS - t)) s"
+done
+echo "rehearsal passed in $((SECONDS - start)) s"
