@@ -13,5 +13,6 @@ mkdir -p "$dest"
 mapfile -t wheels < <(grep -v -E '^\s*(#|$)' "$here/gpu-wheels.txt")
 python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version "$py" --implementation cp \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
-  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 -d "$dest" "${wheels[@]}"
+  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 -d "$dest" "${wheels[@]}" \
+  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 echo "$(ls "$dest"/*.whl | wc -l) wheels, $(du -sh "$dest" | cut -f1) in $dest"

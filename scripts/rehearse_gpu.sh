@@ -18,8 +18,14 @@ root=$PWD
 work=$(mkdir -p "${1:-.rehearsal}" && cd "${1:-.rehearsal}" && pwd)
 start=$SECONDS
 
-py=${REHEARSAL_PYTHON:-$(command -v python3.12 || true)}
-if [[ -z "$py" ]] || ! "$py" -c 'import venv' 2>/dev/null; then
+find_python312() {  # on PATH, or installed by pyenv without being its global version
+  local c
+  for c in "$(command -v python3.12 || true)" "$(pyenv root 2>/dev/null)"/versions/3.12*/bin/python3.12; do
+    if [[ -x "$c" ]] && "$c" -c 'import venv' 2>/dev/null; then echo "$c"; return; fi
+  done
+}
+py=${REHEARSAL_PYTHON:-$(find_python312)}
+if [[ -z "$py" ]]; then
   py=$(command -v python3)
   echo "note: no python3.12 here; rehearsing with $("$py" --version) (the GPU has 3.12)"
 fi
@@ -37,6 +43,9 @@ echo "== the carried wheels (scripts/gpu-wheels.txt) for Python $version, instal
 scripts/fetch_gpu_wheels.sh "$work/whl" "$version"
 python -m pip install --quiet --no-index --no-deps --no-compile --target "$work/site" "$work"/whl/*.whl
 export PYTHONPATH="$work/site:$root" KERAS_BACKEND=jax BOOK_PROFILE=smoke MPLBACKEND=Agg
+if [[ -z "${BOOK_DATA_MIRROR:-}" && -d "$root/../shared/data" ]]; then
+  export BOOK_DATA_MIRROR="$root/../shared/data"  # as the test set-up does
+fi
 
 if python -c 'import tensorflow' 2>/dev/null; then
   echo "FAIL: tensorflow can be imported in the rehearsal environment; the GPU image has none"
