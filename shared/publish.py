@@ -153,6 +153,11 @@ def _link(stem: str, title: str, base: str) -> str:
     return f"[{title}]({base}{stem}.ipynb)"
 
 
+def _nb(text: str) -> str:
+    """Keep a short value on one line in a table cell (no-break spaces and hyphens)."""
+    return str(text).replace(" ", "\u00a0").replace("-", "\u2011")
+
+
 def runs_table() -> str:
     """Markdown table of every published full run, newest first per chapter (book/runs.md).
 
@@ -163,23 +168,23 @@ def runs_table() -> str:
     lines = [
         GENERATED,
         "",
-        "| chapter | on the page | device | backend | Keras | date (UTC) | wall time | commit | code hash |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| chapter | shown | device | Keras (backend) | date (UTC) | wall time | commit, code hash |",
+        "|---|---|---|---|---|---:|---|",
     ]
     history = read_history()
-    order = sorted({p["chapter"] for p in history})
-    for stem in order:
+    for stem in sorted({p["chapter"] for p in history}):
         runs = sorted((p for p in history if p["chapter"] == stem), key=lambda p: p["date"], reverse=True)
         title = chapters[stem]["title"] if stem in chapters else stem
-        for p in runs:
-            here = "yes" if shown.get(stem) == _run_key(p) else ""
+        for k, p in enumerate(runs):
+            name = _link(stem, title, "chapters/") if k == 0 else ""
+            here = "✓" if shown.get(stem) == _run_key(p) else ""
             lines.append(
-                f"| {_link(stem, title, 'chapters/')} | {here} | {p['device']} | {p['backend']} "
-                f"| {p['keras_version']} | {p['date']} | {format_duration(p['wall_time_s'])} "
-                f"| `{p['git_commit']}` | `{p['code_hash'][:12]}` |"
+                f"| {name} | {here} | {p['device']} | {p['keras_version']} ({p['backend']}) "
+                f"| {_nb(p['date'])} | {_nb(format_duration(p['wall_time_s']))} "
+                f"| `{p['git_commit'][:8]}`, `{p['code_hash'][:8]}` |"
             )
     if not history:
-        lines.append("| (no chapter published yet) | | | | | | | | |")
+        lines.append("| (no chapter published yet) | | | | | | |")
     return "\n".join(lines) + "\n"
 
 
@@ -216,18 +221,19 @@ def scoreboard() -> str:
                      + " | ".join(str(counts[v]) for v in VERDICTS) + f" | {len(c['claims'])} |")
     lines.append("| **all chapters** | " + " | ".join(f"**{totals[v]}**" for v in VERDICTS)
                  + f" | **{sum(totals.values())}** |")
-    lines += ["", "## Every claim", "",
-              "| chapter | quantity | reported | reproduced | difference | tolerance | verdict |",
-              "|---|---|---:|---:|---:|---:|---|"]
+    lines += ["", "## Every claim"]
     for c in chapters:
+        lines += ["", f"### {_link(c['stem'], c['title'], 'chapters/')}", "",
+                  "| quantity | reported | reproduced | difference | tolerance | verdict |",
+                  "|---|---:|---:|---:|---:|---|"]
         for r in c["claims"]:
-            lines.append(f"| {_link(c['stem'], c['title'], 'chapters/')} | {_cell(r['quantity'])} "
-                         f"| {_cell(r['reported'])} | {_cell(r['reproduced'])} | {_cell(r['difference'])} "
-                         f"| {_cell(r['tolerance'])} | {r['verdict']} |")
+            lines.append(f"| {_cell(r['quantity'])} | {_cell(r['reported'])} | {_cell(r['reproduced'])} "
+                         f"| {_cell(r['difference'])} | {_cell(r['tolerance'])} | {r['verdict']} |")
     if not chapters:
-        lines.append("| (no chapter published yet) | | | | | | |")
-    lines += ["", "Each chapter's table gives the reason behind every tolerance; the spread is our own "
-              "run-to-run standard deviation over seeds or folds, doubled."]
+        lines += ["", "No chapter with a reported-versus-reproduced table has been published yet."]
+    lines += ["", "Each chapter's table gives the reason behind every tolerance, and the spread: how far "
+              "the report's value could fall from our mean by run-to-run chance alone (two standard "
+              "deviations, from the scatter of our own seeds or folds)."]
     return "\n".join(lines) + "\n"
 
 
