@@ -6,6 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -300,7 +301,7 @@ glue("sum_label_var", label_var, ".1f")
 # ## Spoken-digit MFCCs (report 001, problem 1)
 #
 # **Recipe.** The 3,000 recordings are split 70/15/15 into training, validation and test
-# sets, stratified by digit (scikit-learn `train_test_split`, seed 42: first 70 %
+# sets, stratified by digit (scikit-learn `train_test_split`, seed 42: first 70%
 # against the rest, then the rest in halves). For every recording at its native 8 kHz,
 # librosa computes 13 MFCCs on frames of 15 ms (`n_fft` = 120 samples) every 7.5 ms
 # (`hop_length` = 60 samples) from 40 mel bands; the report does not give the number of
