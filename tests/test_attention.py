@@ -1,0 +1,60 @@
+"""shared.attention: each block keeps the feature map's shape and has its defining property, under
+TensorFlow and JAX (each backend in a fresh process)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = Path(__file__).with_name("attention_probe.py")
+
+
+@pytest.fixture(scope="module", params=["tensorflow", "jax"])
+def probe(request):
+    env = dict(os.environ, KERAS_BACKEND=request.param, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=PROBE.parent.parent)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["backend"] == request.param
+    return out
+
+
+def test_every_block_keeps_the_shape_and_only_reweights(probe):
+    for name in ("spatial", "se", "cbam"):
+        assert probe[name]["shape"] == [4, 13, 13, 32], name
+        assert probe[name]["bounded"], name
+
+
+def test_spatial_attention_is_one_weight_per_position(probe):
+    assert probe["spatial"]["weights_shape"] == [4, 13, 13, 1]
+    assert 0 < probe["spatial"]["w_min"] <= probe["spatial"]["w_max"] < 1
+    assert probe["spatial"]["params"] == 32 + 1  # a 1x1 conv to one channel
+
+
+def test_se_scale_is_in_0_1_per_channel(probe):
+    assert probe["se"]["weights_shape"] == [4, 1, 1, 32]
+    assert 0 < probe["se"]["w_min"] <= probe["se"]["w_max"] < 1
+    assert probe["se"]["params"] == (32 * 4 + 4) + (4 * 32 + 32)  # Dense 4 and Dense 32
+
+
+def test_cbam_spatial_map_is_one_channel(probe):
+    assert probe["cbam"]["weights_shape"] == [4, 13, 13, 1]
+    assert 0 < probe["cbam"]["w_min"] <= probe["cbam"]["w_max"] < 1
+    # shared MLP 32 -> 4 -> 32, then a 7x7 conv from (mean, max) to one map
+    assert probe["cbam"]["params"] == (32 * 4 + 4) + (4 * 32 + 32) + (7 * 7 * 2 + 1)
+
+
+def test_bad_settings_are_refused():
+    import keras
+
+    from shared.attention import cbam, squeeze_excitation
+
+    x = keras.Input(shape=(5, 5, 4))
+    with pytest.raises(ValueError, match="ratio"):
+        squeeze_excitation(x, ratio=8)
+    with pytest.raises(ValueError, match="pools"):
+        cbam(keras.Input(shape=(5, 5, 16)), pools=("min",))
