@@ -176,7 +176,9 @@ def runs_table() -> str:
         runs = sorted((p for p in history if p["chapter"] == stem), key=lambda p: p["date"], reverse=True)
         title = chapters[stem]["title"] if stem in chapters else stem
         for k, p in enumerate(runs):
-            name = _link(stem, title, "chapters/") if k == 0 else ""
+            # a chapter whose outputs were cleared is not on the site: name it, do not link it
+            name = ("" if k else _link(stem, title, "chapters/") if stem in chapters
+                    else f"`{stem}` (not published)")
             here = "✓" if shown.get(stem) == _run_key(p) else ""
             lines.append(
                 f"| {name} | {here} | {p['device']} | {p['keras_version']} ({p['backend']}) "

@@ -101,6 +101,9 @@ def test_history_keeps_every_run_and_marks_the_one_on_the_page(tmp_path, monkeyp
     assert "CPU: test" in rows[1] and "✓" not in rows[1] and rows[1].startswith("|  |")
     with pytest.raises(ValueError, match="full-profile"):
         publish.record_run({**cpu, "profile": "smoke"})
+    # a chapter in the history whose notebook lost its outputs is named, not linked
+    publish.record_run(_prov("02_y", "2026-03-01 10:00"))
+    assert "| `02_y` (not published) |" in publish.runs_table()
 
 
 def test_scoreboard_counts_verdicts_per_chapter(tmp_path, monkeypatch):
