@@ -457,20 +457,39 @@ glue("n_rows", len(comparison), "d")
 #
 # ## What holds up
 #
-# - **Accuracies.** Over {glue}`n_seeds` seeds: base {glue}`acc_base`, spatial
-#   {glue}`acc_spatial`, self-attention {glue}`acc_self_attention`, CBAM
-#   {glue}`acc_cbam`, SE {glue}`acc_se`; the best mean belongs to
-#   {glue}`best_mean_model`.
-# - **"SE is best."** SE minus base, per seed: {glue}`se_minus_base` percentage points;
-#   SE ranked first in {glue}`se_first` of {glue}`n_seeds` seeds. The binomial standard
-#   error of a single accuracy here is {glue}`test_se_pt` points.
-# - **Training time.** Relative to the base network: spatial {glue}`ratio_spatial`,
-#   self-attention {glue}`ratio_self_attention`, CBAM {glue}`ratio_cbam`, SE
-#   {glue}`ratio_se`.
-# - **The report's protocol.** Reading the best of 10 epochs off the test curve adds
-#   {glue}`optimism` points on average to the last epoch's accuracy; training on all
-#   5,000 images instead of 4,500 changes the last-epoch accuracy by
-#   {glue}`report_last_minus_ours` points.
+# - **No ranking of the attention blocks survives.** Over {glue}`n_seeds` seeds the four
+#   networks that train reliably score: base {glue}`acc_base`, spatial
+#   {glue}`acc_spatial`, CBAM {glue}`acc_cbam` and SE {glue}`acc_se`. The highest mean
+#   belongs to {glue}`best_mean_model`, and all four lie within a few tenths of a point
+#   of each other, less than the {glue}`test_se_pt`-point sampling error of one accuracy
+#   on these test images. The report's gaps (at most 0.65 points, one run each) are of
+#   the same size as the differences between our seeds.
+# - **"SE is best" does not hold here.** SE minus base, seed by seed, is
+#   {glue}`se_minus_base` percentage points, and SE ranked first in {glue}`se_first` of
+#   {glue}`n_seeds` seeds. Our SE and CBAM networks score about a point below the
+#   report's single runs, beyond the tolerance; our base and spatial networks agree with
+#   the report's. Our Reduced MNIST is a different draw of the same size, so part of the
+#   gap may be the data; the ranking question does not depend on that, because all our
+#   models saw the same images.
+# - **The self-attention network, as described, is fragile.** With the attention output
+#   passed straight to layer normalisation (no residual connection), it left chance in
+#   only {glue}`trained_self_attention` of {glue}`n_seeds` seeds under our protocol and
+#   {glue}`trained_report_self_attention` under the report's; when it trained, it
+#   reached {glue}`acc_self_attention`, below the report's 98.20%. The report's single
+#   run may have been one of the lucky seeds; a residual connection around the
+#   attention, as in a transformer block, is the usual remedy, which this chapter does
+#   not try.
+# - **Training time: the report's order holds.** Relative to the base network on our
+#   device: spatial {glue}`ratio_spatial`, self-attention {glue}`ratio_self_attention`,
+#   CBAM {glue}`ratio_cbam`, SE {glue}`ratio_se`. Self-attention costs the most and CBAM
+#   next, as on the report's CPU; on two shared cores, timings move by a fifth or more
+#   between seeds, so the ratios agree within that spread rather than exactly.
+# - **The report's protocol.** Reading the best of 10 epochs off the test curve, which
+#   the report's set-up invites, adds {glue}`optimism` points on average to the last
+#   epoch's accuracy; training on all 5,000 images instead of 4,500 changes the
+#   last-epoch accuracy by {glue}`report_last_minus_ours` points. The report's
+#   accuracies are close to what an honest protocol gives; what they cannot carry is the
+#   ranking drawn from them.
 
 # %%
 run.finish()
