@@ -482,7 +482,7 @@ glue("n_rows", len(comparison), "d")
 # - **Training time: the report's order holds.** Relative to the base network on our
 #   device: spatial {glue}`ratio_spatial`, self-attention {glue}`ratio_self_attention`,
 #   CBAM {glue}`ratio_cbam`, SE {glue}`ratio_se`. Self-attention costs the most and CBAM
-#   next, as on the report's CPU; on two shared cores, timings move by a fifth or more
+#   next, as on the report's CPU; on two shared cores, timings move by about a fifth
 #   between seeds, so the ratios agree within that spread rather than exactly.
 # - **The report's protocol.** Reading the best of 10 epochs off the test curve, which
 #   the report's set-up invites, adds {glue}`optimism` points on average to the last
