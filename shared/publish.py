@@ -123,11 +123,6 @@ def published_chapters() -> list[dict]:
     return rows
 
 
-def published_provenance() -> list[dict]:
-    """Provenance of every published chapter notebook, in file order."""
-    return [c["provenance"] for c in published_chapters()]
-
-
 def _run_key(prov: dict) -> tuple:
     return prov["chapter"], prov["date"], prov["code_hash"]
 
@@ -158,12 +153,13 @@ def _nb(text: str) -> str:
     return str(text).replace(" ", "\u00a0").replace("-", "\u2011")
 
 
-def runs_table() -> str:
+def runs_table(published: list[dict] | None = None) -> str:
     """Markdown table of every published full run, newest first per chapter (book/runs.md).
 
-    Included by book/intro.md, so links are relative to the book's top level.
+    Included by book/intro.md, so links are relative to the book's top level. ``published`` is
+    :func:`published_chapters`' result, read here when not given.
     """
-    chapters = {c["stem"]: c for c in published_chapters()}
+    chapters = {c["stem"]: c for c in (published_chapters() if published is None else published)}
     shown = {stem: _run_key(c["provenance"]) for stem, c in chapters.items()}
     lines = [
         GENERATED,
@@ -194,11 +190,17 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def scoreboard() -> str:
-    """The claims scoreboard page (book/claims.md): every reported-versus-reproduced row."""
-    from shared.reporting import VERDICT_MEANING, VERDICTS
+def scoreboard(published: list[dict] | None = None) -> str:
+    """The claims scoreboard page (book/claims.md): every reported-versus-reproduced row.
 
-    chapters = [c for c in published_chapters() if c["claims"]]
+    ``published`` is :func:`published_chapters`' result, read here when not given.
+    """
+    import pandas as pd
+
+    from shared.reporting import VERDICT_MEANING, VERDICTS, verdict_counts
+
+    published = published_chapters() if published is None else published
+    chapters = [c for c in published if c["claims"]]
     verdicts = ", ".join(f"**{v}** ({m})" for v, m in VERDICT_MEANING.items())
     lines = [
         GENERATED,
@@ -216,7 +218,7 @@ def scoreboard() -> str:
     ]
     totals = dict.fromkeys(VERDICTS, 0)
     for c in chapters:
-        counts = {v: sum(r["verdict"] == v for r in c["claims"]) for v in VERDICTS}
+        counts = verdict_counts(pd.DataFrame(c["claims"]))
         for v in VERDICTS:
             totals[v] += counts[v]
         lines.append(f"| {_link(c['stem'], c['title'], 'chapters/')} | "
@@ -274,9 +276,10 @@ def check_published(py: Path) -> list[str]:
 
 
 def write_tables() -> list[Path]:
-    """Regenerate book/runs.md and book/claims.md."""
-    RUNS_TABLE.write_text(runs_table())
-    SCOREBOARD.write_text(scoreboard())
+    """Regenerate book/runs.md and book/claims.md (the notebooks are read once for both)."""
+    published = published_chapters()
+    RUNS_TABLE.write_text(runs_table(published))
+    SCOREBOARD.write_text(scoreboard(published))
     return [RUNS_TABLE, SCOREBOARD]
 
 
@@ -288,7 +291,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="where to write the executed notebook "
                         "(default: the chapter's .ipynb; required for smoke runs)")
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
-    parser.add_argument("--tables", "--runs-table", dest="tables", action="store_true",
+    parser.add_argument("--tables", action="store_true",
                         help="only regenerate book/runs.md and book/claims.md")
     args = parser.parse_args(argv)
 
