@@ -36,34 +36,47 @@ def spatial_attention(x, name: str = "spatial"):
     return layers.Multiply(name=f"{name}_apply")([x, weights])
 
 
-def squeeze_excitation(x, ratio: int = 8, name: str = "se"):
-    """Weight every channel: global average pooling -> Dense(C // ratio, relu) -> Dense(C, sigmoid)."""
+def _bottleneck(channels: int, ratio: int, hidden: int | None) -> int:
+    """Units of the channel MLP's hidden layer: ``hidden`` if given, else ``channels // ratio``."""
+    units = channels // ratio if hidden is None else hidden
+    if units < 1:
+        raise ValueError(f"{channels} channels cannot be reduced by a ratio of {ratio} "
+                         f"(pass hidden= to set the bottleneck's units)" if hidden is None
+                         else f"hidden must be at least 1, got {hidden}")
+    return units
+
+
+def squeeze_excitation(x, ratio: int = 8, name: str = "se", hidden: int | None = None):
+    """Weight every channel: global average pooling -> Dense(C // ratio, relu) -> Dense(C, sigmoid).
+
+    ``hidden`` sets the bottleneck's units instead of ``C // ratio`` (for maps with fewer channels
+    than the ratio).
+    """
     channels = x.shape[-1]
-    if channels // ratio < 1:
-        raise ValueError(f"{channels} channels cannot be reduced by a ratio of {ratio}")
+    units = _bottleneck(channels, ratio, hidden)
     s = layers.GlobalAveragePooling2D(name=f"{name}_squeeze")(x)
-    s = layers.Dense(channels // ratio, activation="relu", name=f"{name}_reduce")(s)
+    s = layers.Dense(units, activation="relu", name=f"{name}_reduce")(s)
     s = layers.Dense(channels, activation="sigmoid", name=f"{name}_expand")(s)
     s = layers.Reshape((1, 1, channels), name=f"{name}_scale")(s)
     return layers.Multiply(name=f"{name}_apply")([x, s])
 
 
 def cbam(x, ratio: int = 8, kernel_size: int = 7, pools: tuple[str, ...] = ("avg", "max"),
-         name: str = "cbam"):
+         name: str = "cbam", hidden: int | None = None):
     """Convolutional block attention: channel attention, then spatial attention.
 
     Channel attention passes the globally pooled features (``pools``: average and/or max, as in the
     CBAM paper; some descriptions use the average alone) through one shared MLP with a
     ``C // ratio`` bottleneck, adds the results and applies a sigmoid. Spatial attention convolves
-    the channel-wise mean and max with a ``kernel_size`` kernel and applies a sigmoid.
+    the channel-wise mean and max with a ``kernel_size`` kernel and applies a sigmoid. ``hidden``
+    sets the bottleneck's units instead of ``C // ratio``.
     """
     channels = x.shape[-1]
-    if channels // ratio < 1:
-        raise ValueError(f"{channels} channels cannot be reduced by a ratio of {ratio}")
+    units = _bottleneck(channels, ratio, hidden)
     unknown = set(pools) - {"avg", "max"}
     if not pools or unknown:
         raise ValueError(f"pools must name 'avg' and/or 'max', got {pools}")
-    hidden = layers.Dense(channels // ratio, activation="relu", name=f"{name}_mlp_hidden")
+    hidden = layers.Dense(units, activation="relu", name=f"{name}_mlp_hidden")
     out = layers.Dense(channels, name=f"{name}_mlp_out")
     pooled = {"avg": layers.GlobalAveragePooling2D(name=f"{name}_avg"),
               "max": layers.GlobalMaxPooling2D(name=f"{name}_max")}

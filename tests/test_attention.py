@@ -58,3 +58,19 @@ def test_bad_settings_are_refused():
         squeeze_excitation(x, ratio=8)
     with pytest.raises(ValueError, match="pools"):
         cbam(keras.Input(shape=(5, 5, 16)), pools=("min",))
+
+
+def test_hidden_sets_the_bottleneck_for_few_channels():
+    import keras
+
+    from shared.attention import cbam, squeeze_excitation
+
+    x = keras.Input(shape=(5, 5, 6))  # 6 // 8 == 0: too few channels for the ratio alone
+    se = keras.Model(x, squeeze_excitation(x, ratio=8, hidden=1))
+    assert se.count_params() == (6 * 1 + 1) + (1 * 6 + 6)
+    block = keras.Model(x, cbam(x, ratio=8, hidden=2, name="c"))
+    assert block.count_params() == (6 * 2 + 2) + (2 * 6 + 6) + (7 * 7 * 2 + 1)
+    with pytest.raises(ValueError, match="hidden="):
+        squeeze_excitation(x, ratio=8)
+    with pytest.raises(ValueError, match="at least 1"):
+        cbam(x, hidden=0)
