@@ -160,11 +160,13 @@ class ChapterRun:
             code_hash=code_hash(source),
         )
 
-    def compare(self, rows: list[Comparison]):
+    def compare(self, rows: list[Comparison], glue_counts: bool = False):
         """Show the reported-versus-reproduced table with each tolerance's reason, and record it.
 
         The rows reach the claims scoreboard through the notebook's metadata (``claims``). Returns
-        the table as a DataFrame of text (for counting verdicts).
+        the table as a DataFrame of text (for counting verdicts). With ``glue_counts`` it also glues
+        ``n_rows`` and the count of each verdict (``n_agrees``, ``n_within_spread``,
+        ``n_differs``) for the prose.
         """
         from IPython.display import Markdown, display
 
@@ -174,6 +176,10 @@ class ChapterRun:
         reasons = "\n".join(f"- *{r['quantity']}*: {r['basis']}." for r in self.claims)
         meaning = "; ".join(f"**{v}**: {m}" for v, m in VERDICT_MEANING.items())
         display(Markdown(f"**Tolerances and their reasons.**\n\n{reasons}\n\n**Verdicts.** {meaning}."))
+        if glue_counts:
+            glue("n_rows", len(frame), "d")
+            for verdict, count in verdict_counts(frame).items():
+                glue(f"n_{verdict.replace(' ', '_')}", count, "d")
         return frame
 
     def finish(self):

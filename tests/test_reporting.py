@@ -151,3 +151,24 @@ def test_format_duration():
     assert format_duration(42.04) == "42.0 s"
     assert format_duration(125) == "2 min 05.0 s"
     assert format_duration(None) == "running"
+
+
+def test_compare_records_claims_and_glues_the_verdict_counts(tmp_path, monkeypatch):
+    import shared.reporting as reporting
+
+    glued = {}
+    monkeypatch.setattr(reporting, "glue", lambda name, value, fmt=None: glued.update(
+        {name: format(value, fmt) if fmt else value}))
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, CHAPTER)
+    run = reporting.start_run("ch")
+    rows = [Comparison("a", 0.98, [0.98, 0.981], Tolerance.binomial(0.98, 1000)),
+            Comparison("b", 0.90, [0.98, 0.981], Tolerance.binomial(0.90, 1000)),
+            Comparison("c", 3, 3, Tolerance.exact(), kind="count")]
+    frame = run.compare(rows, glue_counts=True)
+    assert [c["quantity"] for c in run.claims] == ["a", "b", "c"]
+    assert glued == {"n_rows": "3", "n_agrees": "2", "n_within_spread": "0", "n_differs": "1"}
+    assert list(frame["verdict"]) == ["agrees", "differs", "agrees"]
+    glued.clear()
+    run.compare(rows)
+    assert glued == {}
