@@ -161,7 +161,8 @@ def place_digits(digits: np.ndarray, scale: np.ndarray, shift: np.ndarray,
 
 
 def digit_sums(n_train: int = 50_000, n_test: int = 10_000, seed: int = 0, max_shift: int = 3,
-               scale_range: tuple[float, float] = (0.85, 1.15), rescale_prob: float = 0.5) -> dict:
+               scale_range: tuple[float, float] = (0.85, 1.15), rescale_prob: float = 0.5, *,
+               n_val: int = 0, val_fraction: float = 0.1) -> dict:
     """Report 000's task, rebuilt: four MNIST digits side by side in a 40x168 image.
 
     Each digit sits in its own 40x42 cell, moved from the cell's centre by a random whole number of
@@ -169,8 +170,16 @@ def digit_sums(n_train: int = 50_000, n_test: int = 10_000, seed: int = 0, max_s
     scaled by a factor drawn uniformly from ``scale_range``. Labels: ``y_*`` the sum (0-36),
     ``digits_*`` the four digits left to right, ``*_source`` their MNIST indices. Train draws from
     the MNIST training set, test from the MNIST test set.
+
+    With ``n_val`` > 0 there is also a ``val`` part: the MNIST training set is first split
+    (stratified by digit, seeded) into a pool of ``val_fraction`` of its images for validation and
+    the rest for training, so no source digit of a validation image appears in any training image.
+    With ``n_val`` = 0 (the default) the training images draw from the whole MNIST training set, as
+    in the Datasets appendix.
     """
     _check_counts(n_train=n_train, n_test=n_test, seed=seed, max_shift=max_shift)
+    if n_val < 0 or (n_val and not 0 < val_fraction < 1):
+        raise ValueError(f"n_val must be >= 0 and val_fraction in (0, 1); got {n_val}, {val_fraction}")
     lo, hi = map(float, scale_range)
     if not 0 < lo <= hi or 28 * hi + 2 * max_shift > DIGIT_SUMS_CELL[0] + 8:
         raise ValueError(f"scale_range {scale_range} with max_shift {max_shift} does not fit a 40x42 cell")
@@ -178,13 +187,26 @@ def digit_sums(n_train: int = 50_000, n_test: int = 10_000, seed: int = 0, max_s
         raise ValueError(f"rescale_prob must be in [0, 1], got {rescale_prob}")
     params = dict(n_train=n_train, n_test=n_test, seed=seed, max_shift=max_shift,
                   scale_range=[lo, hi], rescale_prob=float(rescale_prob))
+    if n_val:  # only then: the recipe without a validation part keeps its cache key
+        params.update(n_val=n_val, val_fraction=float(val_fraction))
 
     def build():
+        from sklearn.model_selection import train_test_split
+
         (x_tr, y_tr), (x_te, y_te) = load_mnist(progress=False)
         rng = np.random.default_rng(seed)
+        pool_train, pool_val = np.arange(len(y_tr)), None
+        if n_val:
+            pool_train, pool_val = train_test_split(pool_train, test_size=val_fraction, stratify=y_tr,
+                                                    random_state=seed)
+            pool_train, pool_val = np.sort(pool_train), np.sort(pool_val)
+        parts = [("train", n_train, pool_train, (x_tr, y_tr))]
+        if n_val:
+            parts.append(("val", n_val, pool_val, (x_tr, y_tr)))
+        parts.append(("test", n_test, np.arange(len(y_te)), (x_te, y_te)))
         out = {}
-        for split, n, (x, y) in (("train", n_train, (x_tr, y_tr)), ("test", n_test, (x_te, y_te))):
-            src = rng.integers(0, len(y), size=(n, 4))
+        for split, n, pool, (x, y) in parts:
+            src = pool[rng.integers(0, len(pool), size=(n, 4))]
             scale = np.where(rng.random((n, 4)) < rescale_prob, rng.uniform(lo, hi, (n, 4)), 1.0)
             shift = rng.integers(-max_shift, max_shift + 1, size=(n, 4, 2)).astype(np.float32)
             cells = place_digits(x[src.ravel()], scale.ravel(), shift.reshape(-1, 2))

@@ -95,6 +95,27 @@ def test_digit_sums(data_env):
         derived.digit_sums(10, 10, scale_range=(1.0, 1.6))
 
 
+def test_digit_sums_validation_part_shares_no_source_digit_with_training(data_env):
+    (x_tr, y_tr), _ = _mnist()
+    plain = derived.digit_sums(400, 100)
+    d = derived.digit_sums(400, 100, n_val=200)
+    assert d["x_val"].shape == (200, 40, 168)
+    np.testing.assert_array_equal(d["digits_val"], y_tr[d["val_source"]])
+    np.testing.assert_array_equal(d["y_val"], d["digits_val"].sum(axis=1))
+    # the proof: no MNIST image behind a validation image is behind any training image
+    assert not set(d["val_source"].ravel()) & set(d["train_source"].ravel())
+    # ... which slicing the training images would not give: their sources repeat across images
+    sources = plain["train_source"].ravel()
+    assert len(np.unique(sources)) < len(sources)
+    # every digit is in the validation pool, about 10% of MNIST's training set
+    assert len(np.unique(d["digits_val"])) == 10 and d["val_source"].max() < len(y_tr)
+    # without a validation part the recipe (and the Datasets appendix's arrays) are unchanged
+    assert "x_val" not in plain
+    np.testing.assert_array_equal(derived.digit_sums(400, 100, n_val=0)["x_train"], plain["x_train"])
+    with pytest.raises(ValueError, match="val_fraction"):
+        derived.digit_sums(10, 10, n_val=5, val_fraction=1.5)
+
+
 # --- Spoken digits -------------------------------------------------------------------------------
 
 def test_stratified_split_is_disjoint_complete_and_balanced():
