@@ -6,6 +6,8 @@
   folder already holds a search, resumes it where it stopped (completed trials are not re-run). It
   prints one line per finished trial.
 - :func:`trials_frame`: every trial's hyperparameters, status and score as a table.
+- :func:`search_folder`: where a search keeps its state, under the book's cache, named by its
+  settings and its hypermodel's code (so a changed search starts afresh; never committed).
 """
 
 from __future__ import annotations
@@ -46,6 +48,20 @@ def hyperband_schedule(max_epochs: int, factor: int = 3, iterations: int = 1):
                              "models": size, "epochs": epochs, "new epochs": epochs - before,
                              "epochs trained": size * (epochs - before)})
     return pd.DataFrame(rows)
+
+
+def search_folder(name: str, settings: dict, hypermodel=None) -> Path:
+    """``<cache>/tuning/<name>-<hash>``: the hash covers ``settings`` and the source code of
+    ``hypermodel``, so changing either starts a new search instead of resuming an old one."""
+    import hashlib
+    import inspect
+
+    from shared.data import cache_dir
+
+    text = json.dumps(settings, sort_keys=True, default=str)
+    if hypermodel is not None:
+        text += inspect.getsource(hypermodel)
+    return cache_dir() / "tuning" / f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project: str,

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared.tuning import hyperband, hyperband_schedule, trials_frame
+from shared.tuning import hyperband, hyperband_schedule, search_folder, trials_frame
 
 FITS = []  # every training run the tuner starts, across tuners in one test
 
@@ -78,3 +78,16 @@ def test_interrupted_search_resumes(tmp_path, capsys):
         assert done.loc[trial_id, "score"] == row["score"]
     assert len(FITS) - before == len(done) - len(finished)
     assert "trial" in capsys.readouterr().out  # one line per trial
+
+
+def test_search_folder_is_named_by_settings_and_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOK_DATA_CACHE", str(tmp_path))
+
+    def other(hp):
+        return build(hp)
+
+    a = search_folder("sums", {"max_epochs": 20}, build)
+    assert a == search_folder("sums", {"max_epochs": 20}, build)
+    assert a.parent == tmp_path / "tuning" and a.name.startswith("sums-")
+    assert a != search_folder("sums", {"max_epochs": 10}, build)
+    assert a != search_folder("sums", {"max_epochs": 20}, other)
