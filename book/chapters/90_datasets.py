@@ -265,8 +265,13 @@ plots.image_grid(two["x_train"][:20],
 # interpolation). Label: the sum of the four digits (0-36); the four digits and their
 # MNIST indices are kept too. Training images draw their digits from the MNIST training
 # set and test images from the MNIST test set, at random with replacement (NumPy
-# generator, seed 0). Sizes: 50,000 training and 10,000 test images (split off a
-# validation set from the training images where a chapter needs one).
+# generator, seed 0). Sizes: 50,000 training and 10,000 test images. Each MNIST training
+# digit then appears in about 3.5 training images, so a validation set sliced off the
+# training images would share digits with them. A chapter that needs one asks the
+# builder for it (`n_val`): the MNIST training set is first split, stratified by digit,
+# into a pool of 90% for training images and 10% for validation images, and no
+# validation image uses a digit that any training image uses. Without `n_val` the recipe
+# is the one above and its images are unchanged.
 
 # %%
 sums = timed("Four-digit sums", derived.digit_sums, *B.digit_sums)
@@ -301,9 +306,9 @@ glue("sum_label_var", label_var, ".1f")
 # ## Spoken-digit MFCCs (report 001, problem 1)
 #
 # **Recipe.** The 3,000 recordings are split 70/15/15 into training, validation and test
-# sets, stratified by digit (scikit-learn `train_test_split`, seed 42: first 70%
-# against the rest, then the rest in halves). For every recording at its native 8 kHz,
-# librosa computes 13 MFCCs on frames of 15 ms (`n_fft` = 120 samples) every 7.5 ms
+# sets, stratified by digit (scikit-learn `train_test_split`, seed 42: first 70% against
+# the rest, then the rest in halves). For every recording at its native 8 kHz, librosa
+# computes 13 MFCCs on frames of 15 ms (`n_fft` = 120 samples) every 7.5 ms
 # (`hop_length` = 60 samples) from 40 mel bands; the report does not give the number of
 # mel bands, and librosa's default of 128 would leave most of them empty with only 61
 # frequency bins. Each coefficient is z-scored with the mean and standard deviation over
