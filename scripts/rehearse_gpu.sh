@@ -67,15 +67,22 @@ if ! python scripts/gpu_probe.py > "$work/out/probe.log" 2>&1; then
 fi
 cat "$work/out/probe.log"
 
-for chapter in book/chapters/*.py; do
+# the chapters two at a time (REHEARSAL_JOBS): much of a smoke run is start-up and tracing, which
+# overlaps well on two cores
+rehearse_one() {
+  local chapter=$1 name t
   name=$(basename "$chapter" .py)
-  echo "== $name at smoke profile, KERAS_BACKEND=jax"
   t=$SECONDS
   if ! python -m shared.publish "$chapter" --profile smoke --out "$work/out/$name.ipynb" \
       > "$work/out/$name.log" 2>&1; then
-    tail -40 "$work/out/$name.log"; missing "$work/out/$name.log"; exit 1
+    echo "== $name at smoke profile, KERAS_BACKEND=jax: FAILED"
+    tail -40 "$work/out/$name.log"; missing "$work/out/$name.log"; return 1
   fi
-  grep -h -E '^(Keras|device)' "$work/out/$name.log" | head -2 || true
-  echo "   ok in $((SECONDS - t)) s"
-done
+  echo "== $name at smoke profile, KERAS_BACKEND=jax: ok in $((SECONDS - t)) s"
+}
+export -f rehearse_one missing
+export work
+if ! printf '%s\n' book/chapters/*.py | xargs -P "${REHEARSAL_JOBS:-2}" -I{} bash -c 'rehearse_one "$1"' _ {}; then
+  echo "rehearsal FAILED"; exit 1
+fi
 echo "rehearsal passed in $((SECONDS - start)) s"
