@@ -6,6 +6,7 @@
   folder already holds a search, resumes it where it stopped (completed trials are not re-run). It
   prints one line per finished trial.
 - :func:`trials_frame`: every trial's hyperparameters, status and score as a table.
+- :func:`space_frame`: the search space a hypermodel declares, one row per hyperparameter.
 - :func:`search_folder`: where a search keeps its state, under the book's cache, named by its
   settings and its hypermodel's code (so a changed search starts afresh; never committed).
 """
@@ -113,3 +114,22 @@ def trials_frame(tuner):
                      "epochs": hp.get("tuner/epochs"),
                      **{k: v for k, v in hp.items() if not k.startswith("tuner/")}})
     return pd.DataFrame(rows).set_index("trial")
+
+
+def space_frame(hypermodel):
+    """The hyperparameters ``hypermodel`` declares (found by building it once with the defaults):
+    one row each with its kind, its values or range, its step and its sampling."""
+    import keras_tuner as kt
+    import pandas as pd
+
+    hp = kt.HyperParameters()
+    hypermodel(hp)
+    rows = []
+    for p in hp.space:
+        c = p.get_config()
+        values = (", ".join(map(str, c["values"])) if "values" in c
+                  else f"{c['min_value']:g} to {c['max_value']:g}")
+        rows.append({"hyperparameter": c["name"], "kind": type(p).__name__.lower(),
+                     "values": values, "step": "" if c.get("step") is None else str(c["step"]),
+                     "sampling": c.get("sampling", "")})
+    return pd.DataFrame(rows).set_index("hyperparameter")

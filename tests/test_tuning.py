@@ -5,7 +5,13 @@ import keras
 import numpy as np
 import pytest
 
-from shared.tuning import hyperband, hyperband_schedule, search_folder, trials_frame
+from shared.tuning import (
+    hyperband,
+    hyperband_schedule,
+    search_folder,
+    space_frame,
+    trials_frame,
+)
 
 FITS = []  # every training run the tuner starts, across tuners in one test
 
@@ -91,3 +97,10 @@ def test_search_folder_is_named_by_settings_and_code(tmp_path, monkeypatch):
     assert a.parent == tmp_path / "tuning" and a.name.startswith("sums-")
     assert a != search_folder("sums", {"max_epochs": 10}, build)
     assert a != search_folder("sums", {"max_epochs": 20}, other)
+
+
+def test_space_frame_lists_the_declared_hyperparameters():
+    space = space_frame(build)
+    assert list(space.index) == ["units", "lr"]
+    assert space.loc["units", "values"] == "2 to 16" and space.loc["units", "kind"] == "int"
+    assert space.loc["lr", "sampling"] == "log" and space.loc["lr", "values"] == "0.001 to 0.1"

@@ -276,6 +276,10 @@ def experiment(kind, opt="SGD", lr=None, batch_size=None, epochs=None, seed=None
 def pair(row, split):
     return f"({100 * row[f'{split} top']:.1f}, {100 * row[f'{split} bottom']:.1f})"
 
+
+print(f"SGD: learning rate {B.sgd_lr:g}, no momentum; Adam: learning rate 1e-4 "
+      f"(and 1e-3); batch {B.batch_size}, {B.epochs} epochs unless stated")
+
 # %% [markdown]
 # ### SGD, 10 epochs, batch 64: every model
 #

@@ -54,7 +54,13 @@ from keras import layers
 from shared import budget, derived, plots
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
 from shared.training import fit, set_seed
-from shared.tuning import hyperband, hyperband_schedule, search_folder, trials_frame
+from shared.tuning import (
+    hyperband,
+    hyperband_schedule,
+    search_folder,
+    space_frame,
+    trials_frame,
+)
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("31_digit_sums_tuning")
@@ -119,6 +125,9 @@ def build_model(hp):
     lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="mse", metrics=["mae"])
     return model
+
+
+display(table(space_frame(build_model)))
 
 
 # %% [markdown]

@@ -91,6 +91,7 @@ x_train, x_val = x_all[tr] / np.float32(255), x_all[va] / np.float32(255)
 x_test = x_test / np.float32(255)
 y1 = {k: keras.utils.to_categorical(v, 10)
       for k, v in (("train", y_all[tr]), ("val", y_all[va]), ("test", y_test))}
+print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")
 
 # %% [markdown]
 # ## The model and the two recipes
@@ -141,6 +142,10 @@ def one_cycle(steps, peak):
     warm = max(1, int(0.2 * steps))
     return keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=steps - warm, warmup_target=peak, warmup_steps=warm)
+
+
+print(f"{build(crop_flip(), keras.optimizers.AdamW()).count_params():,} parameters, "
+      "as in the main notebook")
 
 
 # %% [markdown]

@@ -55,7 +55,13 @@ from sklearn.model_selection import train_test_split
 from shared import budget, data, plots
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
 from shared.training import fit, set_seed
-from shared.tuning import hyperband, hyperband_schedule, search_folder, trials_frame
+from shared.tuning import (
+    hyperband,
+    hyperband_schedule,
+    search_folder,
+    space_frame,
+    trials_frame,
+)
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("41_cifar_tuning")
@@ -146,6 +152,9 @@ def builder(hp):
     model.compile(optimizer=keras.optimizers.AdamW(), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     return model
+
+
+display(table(space_frame(builder)))
 
 
 # %% [markdown]
