@@ -368,3 +368,30 @@ def spoken_spectrograms(size: int = 128, n_fft: int = 256, hop: int = 32, n_mels
 
     arrays = cached("spoken_spectrograms", params, build)  # stored as uint8 to keep the cache small
     return {k: (v.astype(np.float32) / 255.0 if k.startswith("x_") else v) for k, v in arrays.items()}
+
+
+# --- CIFAR-10 splits (report 004) -----------------------------------------------------------------
+
+def cifar10_splits(n_train: int = 40_000, n_val: int = 10_000, n_test: int | None = None,
+                   seed: int = 0) -> dict:
+    """CIFAR-10 with a validation part: ``n_train`` and ``n_val`` images drawn from the official
+    training set without overlap, stratified by class (scikit-learn, ``seed``), and the official
+    test set (or a stratified ``n_test`` of it, for quick runs). Images as float32 in [0, 1];
+    labels as integers. Keys ``x_{split}``, ``y_{split}`` for ``train``, ``val``, ``test``."""
+    from sklearn.model_selection import train_test_split
+
+    from shared.data import load_cifar10
+
+    (x_all, y_all), (x_test, y_test) = load_cifar10(progress=False)
+    if n_train + n_val > len(y_all):
+        raise ValueError(f"n_train + n_val = {n_train + n_val} is more than CIFAR-10's "
+                         f"{len(y_all):,} training images")
+    tr, va = train_test_split(np.arange(len(y_all)), train_size=n_train, test_size=n_val,
+                              stratify=y_all, random_state=seed)
+    if n_test is not None and n_test < len(y_test):
+        keep, _ = train_test_split(np.arange(len(y_test)), train_size=n_test, stratify=y_test,
+                                   random_state=seed)
+        x_test, y_test = x_test[keep], y_test[keep]
+    scale = np.float32(1 / 255)
+    return {"x_train": x_all[tr] * scale, "y_train": y_all[tr], "x_val": x_all[va] * scale,
+            "y_val": y_all[va], "x_test": x_test * scale, "y_test": y_test}

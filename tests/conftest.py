@@ -24,3 +24,20 @@ def data_env(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+def run_probe(script: str, backend: str) -> dict:
+    """Run ``tests/<script>`` in a fresh process under ``backend`` and return the JSON summary it
+    prints on its last line (the Keras backend is fixed at start-up, hence the process)."""
+    import json
+    import subprocess
+    import sys
+
+    probe = Path(__file__).with_name(script)
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, str(probe)], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=probe.parent.parent)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["backend"] == backend
+    return out

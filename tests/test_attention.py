@@ -1,26 +1,14 @@
 """shared.attention: each block keeps the feature map's shape and has its defining property, under
 TensorFlow and JAX (each backend in a fresh process)."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-PROBE = Path(__file__).with_name("attention_probe.py")
+from tests.conftest import run_probe
 
 
 @pytest.fixture(scope="module", params=["tensorflow", "jax"])
 def probe(request):
-    env = dict(os.environ, KERAS_BACKEND=request.param, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=PROBE.parent.parent)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["backend"] == request.param
-    return out
+    return run_probe("attention_probe.py", request.param)
 
 
 def test_every_block_keeps_the_shape_and_only_reweights(probe):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from shared import data, derived
+from tests.conftest import mirror_has
 
 
 def _mnist():
@@ -253,3 +254,18 @@ def test_full_size_generation(data_env, capsys):
     two = derived.two_digits()
     assert [len(two[f"y_{s}"]) for s in ("train", "val", "test")] == [36_000, 4_000, 4_000]
     assert all(cached < 5.0 for _, cached in timings.values())
+
+
+def test_cifar10_splits_are_disjoint_stratified_and_scaled(data_env):
+    if not mirror_has("cifar10/cifar10.npz"):
+        pytest.skip("CIFAR-10 is not in the data mirror")
+    d = derived.cifar10_splits(2000, 500, n_test=300, seed=0)
+    assert d["x_train"].shape == (2000, 32, 32, 3) and d["x_train"].dtype == np.float32
+    assert 0 <= d["x_train"].min() and d["x_train"].max() <= 1
+    assert np.all(np.bincount(d["y_train"]) == 200) and np.all(np.bincount(d["y_val"]) == 50)
+    assert len(d["y_test"]) == 300
+    # no training image is also a validation image
+    flat = {img.tobytes() for img in d["x_val"]}
+    assert not any(img.tobytes() in flat for img in d["x_train"])
+    with pytest.raises(ValueError, match="more than"):
+        derived.cifar10_splits(50_000, 1)

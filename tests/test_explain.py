@@ -1,26 +1,14 @@
 """shared.explain.grad_cam: equal to Grad-CAM worked out by hand for a small model, under TensorFlow
 and JAX (each backend in a fresh process), with clear errors where it cannot cut the model."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-PROBE = Path(__file__).with_name("explain_probe.py")
+from tests.conftest import run_probe
 
 
 @pytest.fixture(scope="module", params=["tensorflow", "jax"])
 def probe(request):
-    env = dict(os.environ, KERAS_BACKEND=request.param, TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([sys.executable, str(PROBE)], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=PROBE.parent.parent)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["backend"] == request.param
-    return out
+    return run_probe("explain_probe.py", request.param)
 
 
 def test_maps_match_the_hand_computation(probe):

@@ -57,9 +57,8 @@ import pandas as pd
 from IPython.display import display
 from keras import layers
 from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import train_test_split
 
-from shared import budget, data, plots
+from shared import budget, data, derived, plots
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
 from shared.training import fit, set_seed
 
@@ -88,22 +87,16 @@ display(B.table())
 # %% [markdown]
 # ## Data
 #
-# The real CIFAR-10 files (`shared.data.load_cifar10`). The 50,000 training images are
-# split into 40,000 for training and 10,000 for validation, stratified by class (seed
-# 0); pixels are scaled to $[0, 1]$ and labels one-hot encoded for categorical
+# The real CIFAR-10 files (`shared.derived.cifar10_splits`). The 50,000 training images
+# are split into 40,000 for training and 10,000 for validation, stratified by class
+# (seed 0); pixels are scaled to $[0, 1]$ and labels one-hot encoded for categorical
 # cross-entropy, as in the report.
 
 # %%
-(x_all, y_all), (x_test, y_test) = data.load_cifar10(progress=False)
-tr, va = train_test_split(np.arange(len(y_all)), train_size=B.n_train,
-                          test_size=B.n_val, stratify=y_all, random_state=0)
-if B.n_test < len(y_test):
-    keep, _ = train_test_split(np.arange(len(y_test)), train_size=B.n_test,
-                               stratify=y_test, random_state=0)
-    x_test, y_test = x_test[keep], y_test[keep]
-x_train, y_train = x_all[tr] / np.float32(255), y_all[tr]
-x_val, y_val = x_all[va] / np.float32(255), y_all[va]
-x_test = x_test / np.float32(255)
+cifar = derived.cifar10_splits(B.n_train, B.n_val, n_test=B.n_test, seed=0)
+x_train, y_train = cifar["x_train"], cifar["y_train"]
+x_val, y_val = cifar["x_val"], cifar["y_val"]
+x_test, y_test = cifar["x_test"], cifar["y_test"]
 CLASSES = data.CIFAR10_CLASSES
 onehot = {k: keras.utils.to_categorical(v, 10) for k, v in
           (("train", y_train), ("val", y_val), ("test", y_test))}

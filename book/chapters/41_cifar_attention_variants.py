@@ -50,9 +50,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 from keras import layers
-from sklearn.model_selection import train_test_split
 
-from shared import budget, data
+from shared import budget, derived
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
 from shared.training import fit, set_seed
 
@@ -80,17 +79,11 @@ B = budget(
 display(B.table())
 
 # %%
-(x_all, y_all), (x_test, y_test) = data.load_cifar10(progress=False)
-tr, va = train_test_split(np.arange(len(y_all)), train_size=B.n_train,
-                          test_size=B.n_val, stratify=y_all, random_state=0)
-if B.n_test < len(y_test):
-    keep, _ = train_test_split(np.arange(len(y_test)), train_size=B.n_test,
-                               stratify=y_test, random_state=0)
-    x_test, y_test = x_test[keep], y_test[keep]
-x_train, x_val = x_all[tr] / np.float32(255), x_all[va] / np.float32(255)
-x_test = x_test / np.float32(255)
-y1 = {k: keras.utils.to_categorical(v, 10)
-      for k, v in (("train", y_all[tr]), ("val", y_all[va]), ("test", y_test))}
+cifar = derived.cifar10_splits(B.n_train, B.n_val, n_test=B.n_test, seed=0)
+x_train, x_val, x_test = cifar["x_train"], cifar["x_val"], cifar["x_test"]
+y_test = cifar["y_test"]
+y1 = {s: keras.utils.to_categorical(cifar[f"y_{s}"], 10)
+      for s in ("train", "val", "test")}
 print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")
 
 # %% [markdown]
