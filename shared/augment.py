@@ -4,7 +4,7 @@ Every augmentation takes a batch ``x`` of shape ``(N, H, W)`` with values in [0,
 ``Generator`` and returns a new float32 batch of the same shape, clipped to [0, 1]. Each image gets
 its own random draw; the batch is transformed in one call (no Python loop over images), so tens of
 thousands of 28x28 digits take about a second. The parameters are keyword arguments with the
-defaults listed in :data:`DEFAULTS`.
+defaults of each function (collected in :data:`DEFAULTS`).
 
 - white noise: add Gaussian noise of standard deviation ``sigma``;
 - brightness: add one offset per image, uniform in ``[-delta, delta]``;
@@ -23,20 +23,11 @@ Geometric transforms sample the input at displaced coordinates with bilinear int
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
-
-DEFAULTS: dict[str, dict[str, float]] = {
-    "white noise": {"sigma": 0.1},
-    "brightness": {"delta": 0.2},
-    "cutout": {"size": 8},
-    "rotation": {"degrees": 15.0},
-    "translation": {"fraction": 0.1},
-    "zoom": {"amount": 0.1},
-    "elastic": {"alpha": 34.0, "sigma": 4.0},  # Simard et al. (2003): about 1.8 px rms
-}
 
 
 def _check(x) -> np.ndarray:
@@ -120,6 +111,7 @@ def zoom(x, rng: np.random.Generator, amount: float = 0.1) -> np.ndarray:
 
 
 def elastic(x, rng: np.random.Generator, alpha: float = 34.0, sigma: float = 4.0) -> np.ndarray:
+    # Simard et al.'s (2003) settings: displacements of about 1.8 pixels rms on 28x28 digits
     x = _check(x)
     rows, cols = _grid(x.shape)
     field = rng.uniform(-1, 1, (2, *x.shape)).astype(np.float32)
@@ -137,6 +129,10 @@ AUGMENTATIONS: dict[str, Callable[..., np.ndarray]] = {
     "zoom": zoom,
     "elastic": elastic,
 }
+# each augmentation's settings and their defaults, read from its signature (after ``x, rng``)
+DEFAULTS: dict[str, dict[str, float]] = {
+    name: {p.name: p.default for p in list(inspect.signature(fn).parameters.values())[2:]}
+    for name, fn in AUGMENTATIONS.items()}
 
 
 def combined(x, rng: np.random.Generator, strength: float = 0.5, exclude=(),
@@ -156,7 +152,7 @@ def combined(x, rng: np.random.Generator, strength: float = 0.5, exclude=(),
         chosen = rng.random(len(x)) < strength
         if name in exclude or not chosen.any():
             continue
-        out[chosen] = fn(out[chosen], rng, **{**DEFAULTS[name], **params.get(name, {})})
+        out[chosen] = fn(out[chosen], rng, **params.get(name, {}))
     return out
 
 
@@ -166,7 +162,7 @@ def apply(name: str, x, rng: np.random.Generator, **params) -> np.ndarray:
         return combined(x, rng, **params)
     if name not in AUGMENTATIONS:
         raise ValueError(f"unknown augmentation {name!r}; known: {[*AUGMENTATIONS, 'combined']}")
-    return AUGMENTATIONS[name](x, rng, **{**DEFAULTS[name], **params})
+    return AUGMENTATIONS[name](x, rng, **params)
 
 
 def generate(x, y, per_class: int, rng: np.random.Generator, name: str = "combined",

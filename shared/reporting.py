@@ -242,6 +242,32 @@ def glue(name: str, value, fmt: str | None = None, display: bool = False) -> Non
     _glue(name, value, display=display)
 
 
+# --- summaries over seeds ------------------------------------------------------------------------
+
+def mean_sd(values, percent: bool = True, decimals: int = 2) -> str:
+    """``"98.12% ± 0.34"`` (fractions as percentages, the sd in points) or ``"2.512 ± 0.104"``;
+    the sd is the sample sd (ddof 1)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float).ravel()
+    m, s = v.mean(), (v.std(ddof=1) if v.size > 1 else float("nan"))
+    if percent:
+        return f"{100 * m:.{decimals}f}% ± {100 * s:.{decimals}f}"
+    return f"{m:.{decimals}f} ± {s:.{decimals}f}"
+
+
+def paired_direction(differences, k: float = 2.0) -> int:
+    """The sign of a set of paired differences (one per seed), or 0 when their mean is within
+    ``k`` standard errors of zero: +1, -1 or 0."""
+    import numpy as np
+
+    d = np.asarray(differences, dtype=float).ravel()
+    if d.size < 2:
+        raise ValueError("paired_direction needs at least two paired differences")
+    m, se = d.mean(), d.std(ddof=1) / math.sqrt(d.size)
+    return 0 if abs(m) <= k * se else int(np.sign(m))
+
+
 # --- tables ----------------------------------------------------------------------------------------
 
 TABLE_CLASS = "book-table"

@@ -107,3 +107,13 @@ def test_generate_counts_labels_and_speed():
     assert seconds < 30, f"30,000 augmented digits took {seconds:.1f} s"
     unchanged = generate(x, y, 5, rng, strength=0.0)
     assert np.all(unchanged[0][np.arange(50), unchanged[1], unchanged[1]] == 1.0)
+
+
+def test_defaults_are_the_functions_own():
+    assert augment.DEFAULTS["elastic"] == {"alpha": 34.0, "sigma": 4.0}
+    assert augment.DEFAULTS["cutout"] == {"size": 8}
+    assert set(augment.DEFAULTS) == set(AUGMENTATIONS)
+    turned = combined(np.ones((4, 28, 28), np.float32) * 0.5, np.random.default_rng(0),
+                      strength=1.0, exclude=[n for n in AUGMENTATIONS if n != "white noise"],
+                      params={"white noise": {"sigma": 0.0}})
+    assert np.allclose(turned, 0.5)  # a setting passed through params reaches the function

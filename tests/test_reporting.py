@@ -11,6 +11,8 @@ from shared.reporting import (
     comparison_table,
     format_duration,
     format_table,
+    mean_sd,
+    paired_direction,
     table,
     verdict_counts,
 )
@@ -172,3 +174,13 @@ def test_compare_records_claims_and_glues_the_verdict_counts(tmp_path, monkeypat
     glued.clear()
     run.compare(rows)
     assert glued == {}
+
+
+def test_mean_sd_and_paired_direction():
+    assert mean_sd([0.98, 0.99, 1.0]) == "99.00% ± 1.00"
+    assert mean_sd([2.0, 3.0], percent=False, decimals=3) == "2.500 ± 0.707"
+    assert paired_direction([1.0, 1.1, 0.9]) == 1
+    assert paired_direction([-1.0, -1.1, -0.9]) == -1
+    assert paired_direction([1.0, -1.0, 0.5]) == 0  # mean 0.17, 2 SE 1.2
+    with pytest.raises(ValueError, match="two"):
+        paired_direction([1.0])

@@ -61,7 +61,15 @@ from IPython.display import display
 
 from shared import augment, budget, derived, plots
 from shared.models import digit_cnn
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    glue,
+    mean_sd,
+    paired_direction,
+    start_run,
+    table,
+)
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -284,12 +292,9 @@ glue("n_runs", len(res), "d")
 
 # %%
 mean = res.pivot_table(index="real", columns="generated", values="test accuracy")
-sd = res.pivot_table(index="real", columns="generated", values="test accuracy",
-                     aggfunc="std")
-ours = pd.DataFrame({str(g): [f"{100 * mean.loc[r, g]:.2f}% ± {100 * sd.loc[r, g]:.2f}"
-                              for r in mean.index] for g in mean.columns},
-                    index=pd.Index(mean.index, name="real per digit"))
-display(table(ours))
+ours = res.pivot_table(index="real", columns="generated", values="test accuracy",
+                       aggfunc=mean_sd)
+display(table(ours.rename(columns=str).rename_axis("real per digit")))
 if list(mean.index) == list(REPORT.index):
     display(table(REPORT.rename(columns=str), percent=[str(c) for c in REPORT.columns]))
     display(table(100 * (mean - REPORT).rename(columns=str).rename_axis(
@@ -353,14 +358,12 @@ def paired(real, a, b):
 
 def reading(values, reported):
     """Does the paired change ``values`` (points) bear out the report's change?"""
-    m = values.mean()
-    se = values.std(ddof=1) / np.sqrt(len(values))
-    flat = abs(m) <= 2 * se
+    direction = paired_direction(values)
     if reported == 0:  # the report reads "no change"
-        return "holds" if flat else ("rises" if m > 0 else "falls")
-    if flat:
+        return {0: "holds", 1: "rises", -1: "falls"}[direction]
+    if direction == 0:
         return "no change beyond the spread"
-    return "holds" if np.sign(m) == np.sign(reported) else "reversed"
+    return "holds" if direction == np.sign(reported) else "reversed"
 
 
 claims = []

@@ -53,7 +53,15 @@ from IPython.display import display
 
 from shared import augment, budget, derived
 from shared.models import digit_cnn
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    glue,
+    mean_sd,
+    paired_direction,
+    start_run,
+    table,
+)
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -144,14 +152,12 @@ se = minus.std(ddof=1) / np.sqrt(len(minus))
 def effect(name):
     if name == "combined":
         return "reference"
-    if abs(minus[name].mean()) <= 2 * se[name]:
-        return "within the spread"
-    return "worse" if minus[name].mean() < 0 else "better"
+    return {0: "within the spread", -1: "worse", 1: "better"}[
+        paired_direction(minus[name])]
 
 
 summary = pd.DataFrame({
-    name: {"test accuracy":
-           f"{100 * wide[name].mean():.2f}% ± {100 * wide[name].std():.2f}",
+    name: {"test accuracy": mean_sd(wide[name]),
            "minus combined, mean (pt)": minus[name].mean(),
            "minus combined, sd (pt)": minus[name].std(ddof=1),
            "effect": effect(name)}

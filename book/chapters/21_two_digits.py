@@ -58,7 +58,14 @@ from IPython.display import display
 from keras import layers
 
 from shared import budget, derived
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    glue,
+    paired_direction,
+    start_run,
+    table,
+)
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -468,10 +475,8 @@ def test_mean(frame, kind, col=None):
 
 def verdict(diff):
     """``diff``: paired differences (points) over the seeds."""
-    m, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
-    if abs(m) <= 2 * se:
-        return "no difference beyond the spread"
-    return "first is higher" if m > 0 else "second is higher"
+    return {0: "no difference beyond the spread", 1: "first is higher",
+            -1: "second is higher"}[paired_direction(diff)]
 
 
 comparisons = []

@@ -53,7 +53,15 @@ from IPython.display import display
 from keras import layers
 
 from shared import budget, derived
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    glue,
+    mean_sd,
+    paired_direction,
+    start_run,
+    table,
+)
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -168,33 +176,27 @@ res = pd.DataFrame(rows)
 # counts when its mean is more than two standard errors from zero.
 
 # %%
-def mean_sd(v, pct=False):
-    return (f"{100 * v.mean():.2f}% ± {100 * v.std(ddof=1):.2f}" if pct
-            else f"{v.mean():.3f} ± {v.std(ddof=1):.3f}")
-
-
 mse = res.pivot(index="seed", columns="form", values="test MSE")[FORMS]
 exact = res.pivot(index="seed", columns="form", values="exact after rounding")[FORMS]
 
 
 def verdict(diff):
-    m, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
-    if abs(m) <= 2 * se:
-        return "no difference beyond the spread"
-    return "lower MSE" if m < 0 else "higher MSE"
+    return {0: "no difference beyond the spread", -1: "lower MSE",
+            1: "higher MSE"}[paired_direction(diff)]
 
 
 summary = pd.DataFrame({f: {
-    "parameters": params[f], "test MSE": mean_sd(mse[f]),
-    "exact after rounding": mean_sd(exact[f], pct=True),
+    "parameters": params[f], "test MSE": mean_sd(mse[f], percent=False, decimals=3),
+    "exact after rounding": mean_sd(exact[f]),
     "MSE minus pooled": (mse[f] - mse["pooled"]).mean(),
     "verdict": "reference" if f == "pooled" else verdict(mse[f] - mse["pooled"]),
 } for f in FORMS}).T.rename_axis("form")
 summary["MSE minus pooled"] = summary["MSE minus pooled"].astype(float)
+summary["parameters"] = summary["parameters"].astype(int)
 display(table(summary, decimals=3))
 for f in FORMS:
-    glue(f"mse_{f}", mean_sd(mse[f]))
-    glue(f"exact_{f}", mean_sd(exact[f], pct=True))
+    glue(f"mse_{f}", mean_sd(mse[f], percent=False, decimals=3))
+    glue(f"exact_{f}", mean_sd(exact[f]))
     glue(f"verdict_{f}", summary.loc[f, "verdict"])
 glue("n_seeds", len(B.seeds), "d")
 

@@ -52,7 +52,15 @@ from IPython.display import display
 from keras import layers
 
 from shared import budget, derived
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import (
+    Comparison,
+    Tolerance,
+    glue,
+    mean_sd,
+    paired_direction,
+    start_run,
+    table,
+)
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -158,14 +166,12 @@ minus = 100 * wide.sub(wide["row-wise"], axis=0)
 
 
 def verdict(diff):
-    m, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff))
-    if abs(m) <= 2 * se:
-        return "no difference beyond the spread"
-    return "higher" if m > 0 else "lower"
+    return {0: "no difference beyond the spread", 1: "higher",
+            -1: "lower"}[paired_direction(diff)]
 
 
 summary = pd.DataFrame({f: {
-    "test accuracy": f"{100 * wide[f].mean():.2f}% ± {100 * wide[f].std(ddof=1):.2f}",
+    "test accuracy": mean_sd(wide[f]),
     "minus row-wise (pt)": minus[f].mean(),
     "verdict": "reference" if f == "row-wise" else verdict(minus[f]),
     "time (s)": res[res.form == f]["time (s)"].mean()} for f in FORMS}).T
@@ -174,7 +180,7 @@ summary[["minus row-wise (pt)", "time (s)"]] = summary[
 display(table(summary.rename_axis("form"), decimals=2))
 for f in FORMS:
     key = f.replace("-", "_")
-    glue(f"acc_{key}", f"{100 * wide[f].mean():.2f}% ± {100 * wide[f].std(ddof=1):.2f}")
+    glue(f"acc_{key}", mean_sd(wide[f]))
     glue(f"verdict_{key}", summary.loc[f, "verdict"])
 glue("n_seeds", len(B.seeds), "d")
 glue("epochs", B.epochs, "d")
