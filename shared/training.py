@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -109,3 +110,62 @@ def fit(model: keras.Model, x, y=None, *, label: str = "", log: bool = True, **k
     wall = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     return Run(history=hist, wall_time=wall, label=label)
+
+
+# --- models handed from one notebook to the next -------------------------------------------------
+
+def handoff_path(chapter: str, name: str) -> Path:
+    """Where notebook ``chapter`` leaves the trained model ``name`` for the notebooks after it.
+
+    ``<cache>/handoff/<chapter>-<profile>-<hash>/<name>.keras``, where ``hash`` covers the code cells
+    of ``<chapter>.py`` in the working folder (the folder chapters run in, as for
+    :func:`shared.reporting.start_run`). The chapter's budget is code, so the key covers the
+    settings too: editing the chapter's code or switching profile never finds a stale model.
+    Never committed; the cache folder is ``BOOK_DATA_CACHE`` (see :func:`shared.data.cache_dir`).
+    """
+    from shared.data import cache_dir
+    from shared.profile import active_profile
+    from shared.reporting import code_hash
+
+    source = Path(f"{chapter}.py").resolve()
+    if not source.exists():
+        raise FileNotFoundError(f"{source} not found: models are handed on under the code hash of "
+                                f"the chapter that trained them; run in the chapters' folder")
+    folder = f"{chapter}-{active_profile()}-{code_hash(source)[:12]}"
+    return cache_dir() / "handoff" / folder / f"{name}.keras"
+
+
+def save_handoff(model: keras.Model, chapter: str, name: str, info: dict | None = None) -> Path:
+    """Save ``model`` (and ``info``, JSON, beside it) at :func:`handoff_path`; written to a
+    temporary name first, so an interrupted save never leaves a file that looks complete."""
+    import json
+    import os
+
+    path = handoff_path(chapter, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(tmp)
+    path.with_suffix(".json").write_text(json.dumps(info or {}, indent=1, default=str))
+    os.replace(tmp, path)
+    return path
+
+
+def load_handoff(chapter: str, name: str) -> tuple[keras.Model, dict]:
+    """The model ``name`` that ``chapter``'s current code left at the active profile, and its info.
+
+    A missing model is an error that says which notebook to run first, and how.
+    """
+    import json
+
+    from shared.profile import active_profile
+
+    path = handoff_path(chapter, name)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no model {name!r} from the current code of {chapter} at the "
+            f"{active_profile()} profile (looked for {path}); run that notebook "
+            f"first: python -m shared.publish book/chapters/{chapter}.py "
+            f"[--profile smoke --out somewhere.ipynb]")
+    info_path = path.with_suffix(".json")
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    return keras.saving.load_model(path), info

@@ -38,3 +38,36 @@ def test_fit_prints_one_line_per_epoch_and_refuses_verbose(capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(TypeError, match="log=False"):
         fit(model, x, y, epochs=1, verbose=2)
+
+
+def test_handoff_is_keyed_by_the_chapters_code_and_profile(tmp_path, monkeypatch):
+    from shared.training import handoff_path, load_handoff, save_handoff
+
+    monkeypatch.setenv("BOOK_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("BOOK_PROFILE", "smoke")
+    monkeypatch.chdir(tmp_path)
+    chapter = tmp_path / "99_maker.py"
+    chapter.write_text("# %%\nx = 1\n\n# %% [markdown]\n# prose\n")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(FileNotFoundError, match=r"run that notebook first: python -m shared.publish "
+                                                r"book/chapters/99_maker.py"):
+        load_handoff("99_maker", "net")
+    path = save_handoff(model, "99_maker", "net", {"epochs": 3})
+    assert path == handoff_path("99_maker", "net") and path.exists()
+    assert not list(path.parent.glob(".*tmp*"))
+    again, info = load_handoff("99_maker", "net")
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)),
+                               keras.ops.convert_to_numpy(model(x)), atol=1e-6)
+    assert info == {"epochs": 3}
+    # prose edits keep the key; code edits and another profile do not
+    chapter.write_text("# %%\nx = 1\n\n# %% [markdown]\n# other prose\n")
+    assert handoff_path("99_maker", "net") == path
+    monkeypatch.setenv("BOOK_PROFILE", "full")
+    assert handoff_path("99_maker", "net") != path
+    monkeypatch.setenv("BOOK_PROFILE", "smoke")
+    chapter.write_text("# %%\nx = 2\n")
+    with pytest.raises(FileNotFoundError, match="no model 'net'"):
+        load_handoff("99_maker", "net")
+    with pytest.raises(FileNotFoundError, match="not found"):
+        handoff_path("98_missing", "net")

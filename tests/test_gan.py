@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+
+from tests.conftest import run_probe
+
+
+@pytest.fixture(scope="module", params=["tensorflow", "jax"])
+def probe(request):
+    return run_probe("gan_probe.py", request.param)
+
+
+def test_class_term_teaches_the_generator(probe):
+    a = probe["runs"]["a"]
+    assert a["acc_before"] < 0.6  # the untrained generator ignores the requested class
+    assert a["acc_after"] >= 0.95
+    assert a["history"]["g_class"][-1] < 0.1 * a["history"]["g_class"][0]
+    assert a["iterations"] == 15 * (512 // 64)  # every step updated the generator once
+
+
+def test_without_class_term_a_label_before_the_logit_does_not_condition(probe):
+    # the probe's discriminator joins the label just before its output unit: a per-class bias
+    # only, which cannot tell a wrong-class image from a right one
+    assert probe["runs"]["no_class"]["acc_after"] < 0.8
+
+
+def test_discriminator_learns_and_losses_finite(probe):
+    h = probe["runs"]["a"]["history"]
+    assert all(np.isfinite(v).all() for v in h.values())
+    assert max(h["d_real_acc"]) > 0.6
+
+
+def test_same_seed_same_training(probe):
+    a, b = probe["runs"]["a"], probe["runs"]["b"]
+    assert a["images"] == b["images"]
+    assert a["history"] == b["history"]
+    assert a["changed"] > 1e-3
+
+
+def test_bad_input_and_reload(probe):
+    assert probe["errors"] == ["x has 10 images but y has 9 labels", "labels must lie in 0..2, got 5..7"]
+    assert probe["reload_same"]
+
+
+def test_frechet_distance_known_values():
+    from shared.gan import frechet_distance
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20000, 3))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    # two Gaussians with diagonal covariances: |mu_a - mu_b|^2 + sum (sd_a - sd_b)^2
+    b = rng.standard_normal((20000, 3)) * np.array([1.0, 2.0, 3.0]) + np.array([1.0, 0.0, -2.0])
+    expected = (1 + 4) + (0 + 1 + 4)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=0.03)
+    assert frechet_distance(b, a) == pytest.approx(frechet_distance(a, b), rel=1e-6)
+
+
+def test_frechet_distance_rejects_bad_shapes():
+    from shared.gan import frechet_distance
+
+    with pytest.raises(ValueError, match="equal width"):
+        frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="two samples"):
+        frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
+
+
+def test_conditional_batch_norm_per_class_scale_and_shift():
+    import keras
+
+    from shared.gan import ConditionalBatchNormalization
+
+    layer = ConditionalBatchNormalization(3, epsilon=0.0)
+    x = np.random.default_rng(1).standard_normal((6, 2, 2, 4)).astype("float32")
+    y = np.array([0, 1, 2, 0, 1, 2])
+    layer([x, y])  # build
+    layer.gamma.assign(np.array([[1.0] * 4, [2.0] * 4, [0.5] * 4], "float32"))
+    layer.beta.assign(np.array([[0.0] * 4, [1.0] * 4, [-1.0] * 4], "float32"))
+    out = keras.ops.convert_to_numpy(layer([x, y], training=True))
+    x_hat = (x - x.mean(axis=(0, 1, 2))) / x.std(axis=(0, 1, 2))
+    gamma, beta = np.array([1.0, 2.0, 0.5, 1.0, 2.0, 0.5]), np.array([0.0, 1.0, -1.0, 0.0, 1.0, -1.0])
+    np.testing.assert_allclose(out, gamma[:, None, None, None] * x_hat + beta[:, None, None, None],
+                               atol=1e-4)
+    with pytest.raises(ValueError, match="num_classes"):
+        ConditionalBatchNormalization(0)
