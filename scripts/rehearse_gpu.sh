@@ -5,8 +5,9 @@
 # image holds) and scripts/gpu-wheels.txt (what is carried to it as wheels), each installed without
 # dependencies, the wheels with `--target` and PYTHONPATH as on the GPU. It fails if TensorFlow can
 # be imported. Then, with KERAS_BACKEND=jax, it runs scripts/gpu_probe.py (what the chapters still to
-# come need) and every chapter at the smoke profile through `shared.publish`, writing the notebooks
-# under WORK, never over the published ones. A module that neither list provides fails the run with
+# come need) and, at the smoke profile through `shared.publish`, every chapter still awaiting its full
+# run (REHEARSAL_ALL=1: every chapter), writing the notebooks under WORK, never over the published
+# ones. A module that neither list provides fails the run with
 # its name.
 #
 # Usage: scripts/rehearse_gpu.sh [WORK]   (default .rehearsal; git-ignored)
@@ -80,9 +81,35 @@ rehearse_one() {
   fi
   echo "== $name at smoke profile, KERAS_BACKEND=jax: ok in $((SECONDS - t)) s"
 }
-export -f rehearse_one missing
+rehearse_job() {  # one or more chapters, in order (a maker of handed-on models before its users)
+  local chapter
+  for chapter in "$@"; do rehearse_one "$chapter" || return 1; done
+}
+export -f rehearse_one rehearse_job missing
 export work
-if ! printf '%s\n' book/chapters/*.py | xargs -P "${REHEARSAL_JOBS:-2}" -I{} bash -c 'rehearse_one "$1"' _ {}; then
+# The jobs: chapters awaiting their full run (an .ipynb without outputs), or every chapter with
+# REHEARSAL_ALL=1 (before re-publishing published chapters on the GPU). Chapters that hand trained
+# models on (shared.training.save_handoff / load_handoff) share one job, their maker first.
+jobs=$(REHEARSAL_ALL="${REHEARSAL_ALL:-}" python - <<'PY'
+import json, os, re
+from pathlib import Path
+
+handoff = re.compile(r'_handoff\((?:\w+,\s*)?"(\w+)"')
+jobs = {}
+for py in sorted(Path("book/chapters").glob("*.py")):
+    nb = py.with_suffix(".ipynb")
+    published = nb.exists() and any(c.get("outputs") for c in json.loads(nb.read_text())["cells"])
+    if published and not os.environ.get("REHEARSAL_ALL"):
+        continue
+    makers = sorted(set(handoff.findall(py.read_text())))
+    jobs.setdefault(makers[0] if makers else py.stem, []).append(str(py))
+for key, chapters in jobs.items():  # the maker first, then the rest in file order
+    chapters.sort(key=lambda c: (Path(c).stem != key, c))
+    print(" ".join(chapters))
+PY
+)
+echo "== $(wc -w <<< "$jobs") chapters in $(wc -l <<< "$jobs") jobs${REHEARSAL_ALL:+ (all chapters)}"
+if ! xargs -P "${REHEARSAL_JOBS:-2}" -L 1 bash -c 'rehearse_job "$@"' _ <<< "$jobs"; then
   echo "rehearsal FAILED"; exit 1
 fi
 echo "rehearsal passed in $((SECONDS - start)) s"

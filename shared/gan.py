@@ -221,12 +221,13 @@ class ConditionalGAN:
 
     # -- the loop ---------------------------------------------------------------------------------
     def fit(self, x, y, *, epochs: int, batch_size: int, seed: int = 0, log: bool = True,
-            label: str = "", stream=None) -> Run:
+            log_every: int = 1, label: str = "", stream=None) -> Run:
         """Train for ``epochs`` passes over ``(x, y)`` in shuffled batches of ``batch_size``.
 
         ``x`` holds images in the generator's output range, ``y`` integer labels. The last partial
         batch of each epoch is dropped (one compiled step shape); shuffling differs every epoch, so
         every image is used. Noise and fake labels come from ``numpy.random.default_rng(seed)``.
+        With ``log``, one line every ``log_every`` epochs (and after the last).
         """
         x = np.asarray(x, dtype="float32")
         y = np.asarray(y).astype("int32").reshape(-1)
@@ -259,7 +260,7 @@ class ConditionalGAN:
             if not np.isfinite(sums).all():
                 self._write_back(state)
                 raise FloatingPointError(f"{label or 'GAN'}: non-finite loss in epoch {epoch + 1}")
-            if log:
+            if log and ((epoch + 1) % log_every == 0 or epoch + 1 == epochs):
                 w = len(str(epochs))
                 stream.write(f"ep {epoch + 1:>{w}}/{epochs}  d_loss {history['d_loss'][-1]:.4f}  "
                              f"g_adv {history['g_adv'][-1]:.4f}  g_class {history['g_class'][-1]:.4f}"
