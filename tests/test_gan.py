@@ -81,3 +81,26 @@ def test_conditional_batch_norm_per_class_scale_and_shift():
                                atol=1e-4)
     with pytest.raises(ValueError, match="num_classes"):
         ConditionalBatchNormalization(0)
+
+
+def test_fit_logs_every_k_epochs_and_checks_batch_size():
+    import io
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import gan_probe
+
+    from shared.gan import ConditionalGAN
+
+    x, y = gan_probe.real_data(64, np.random.default_rng(0))
+    gan = ConditionalGAN(gan_probe.generator(), gan_probe.discriminator(), noise_dim=gan_probe.NOISE,
+                         num_classes=gan_probe.K)
+    out = io.StringIO()
+    run = gan.fit(x, y, epochs=3, batch_size=32, log_every=2, stream=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["2/3", "3/3"]
+    assert "D right on real" in lines[0]
+    assert len(run.history["d_loss"]) == 3 and run.history["g_class"] == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="batch_size"):
+        gan.fit(x, y, epochs=1, batch_size=65)
