@@ -5,7 +5,6 @@ to ../shared/data when that folder exists and no mirror is named.
 """
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,13 @@ if "BOOK_DATA_MIRROR" not in os.environ and _mirror.is_dir():
 # `pytest -n 2` they may land on different workers in any order, so each such test runs under one
 # file lock per maker (the maker's own test holds it while it runs), and a dependent that finds no
 # models from the maker's current code runs the maker first, at the active profile.
-_HANDOFF = re.compile(r'_handoff\((?:\w+,\s*)?"(\w+)"')
-
-
-def _maker(item):
+def _notebook_maker(item):
     path = Path(str(item.fspath))
     if path.suffix != ".ipynb" or not path.with_suffix(".py").exists():
         return None, path
-    makers = sorted(set(_HANDOFF.findall(path.with_suffix(".py").read_text())))
-    return (makers[0] if makers else None), path
+    from shared.training import handoff_maker
+
+    return handoff_maker(path.with_suffix(".py")), path
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -40,10 +37,11 @@ def pytest_runtest_setup(item):
     import subprocess
     import sys
 
-    maker, path = _maker(item)
+    maker, path = _notebook_maker(item)
     if maker is None:
         return
     from shared.data import cache_dir
+    from shared.training import handoff_path
 
     lock_path = cache_dir() / "handoff" / f".{maker}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,14 +49,7 @@ def pytest_runtest_setup(item):
     fcntl.flock(item._handoff_lock, fcntl.LOCK_EX)
     if path.stem == maker:
         return
-    cwd = os.getcwd()
-    os.chdir(path.parent)
-    try:
-        from shared.training import handoff_path
-
-        folder = handoff_path(maker, "x").parent
-    finally:
-        os.chdir(cwd)
+    folder = handoff_path(maker, "any", where=path.parent).parent
     if not (folder.is_dir() and any(folder.glob("*.keras"))):
         out = lock_path.with_name(f"{maker}.ipynb")
         subprocess.run([sys.executable, "-m", "shared.publish", f"{maker}.py", "--profile",

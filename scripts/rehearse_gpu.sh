@@ -91,18 +91,18 @@ export work
 # REHEARSAL_ALL=1 (before re-publishing published chapters on the GPU). Chapters that hand trained
 # models on (shared.training.save_handoff / load_handoff) share one job, their maker first.
 jobs=$(REHEARSAL_ALL="${REHEARSAL_ALL:-}" python - <<'PY'
-import json, os, re
+import json, os
 from pathlib import Path
 
-handoff = re.compile(r'_handoff\((?:\w+,\s*)?"(\w+)"')
+from shared.training import handoff_maker
+
 jobs = {}
 for py in sorted(Path("book/chapters").glob("*.py")):
     nb = py.with_suffix(".ipynb")
     published = nb.exists() and any(c.get("outputs") for c in json.loads(nb.read_text())["cells"])
     if published and not os.environ.get("REHEARSAL_ALL"):
         continue
-    makers = sorted(set(handoff.findall(py.read_text())))
-    jobs.setdefault(makers[0] if makers else py.stem, []).append(str(py))
+    jobs.setdefault(handoff_maker(py) or py.stem, []).append(str(py))
 for key, chapters in jobs.items():  # the maker first, then the rest in file order
     chapters.sort(key=lambda c: (Path(c).stem != key, c))
     print(" ".join(chapters))

@@ -14,6 +14,7 @@ The architectures stay in the chapters. What lives here is what any conditional 
   ``optimizer.stateless_apply`` returns new values; TensorFlow, whose optimizers have no stateless
   form: ``optimizer.apply`` updates the variables in place). The step is compiled with ``jax.jit``
   or ``tf.function``.
+- :func:`generate` and :func:`generate_per_class`: samples in inference mode, from seeded noise.
 - :func:`frechet_distance`: the Fréchet distance between two sets of feature vectors, each taken as
   a Gaussian (the FID of Heusel et al., 2017, when the features are Inception's).
 """
@@ -270,11 +271,6 @@ class ConditionalGAN:
         self._write_back(state)
         return Run(history=history, wall_time=time.perf_counter() - start, label=label)
 
-    def generate(self, labels, seed: int = 0, batch_size: int = 1000) -> np.ndarray:
-        """Images for ``labels`` (one per label) from the generator in inference mode."""
-        return generate(self.generator, labels, self.noise_dim, seed=seed, batch_size=batch_size)
-
-
 def generate(generator: keras.Model, labels, noise_dim: int, seed: int = 0,
              batch_size: int = 1000) -> np.ndarray:
     """One image per entry of ``labels`` from ``generator([noise, labels])``, in inference mode,
@@ -285,6 +281,16 @@ def generate(generator: keras.Model, labels, noise_dim: int, seed: int = 0,
                                                  labels[i:i + batch_size]], training=False))
            for i in range(0, len(labels), batch_size)]
     return np.concatenate(out) if out else np.zeros((0, *generator.output_shape[1:]), "float32")
+
+
+def generate_per_class(generator: keras.Model, per_class: int, noise_dim: int,
+                       num_classes: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``per_class`` images of every class, classes in order: ``(images, labels)``, the images in
+    the generator's range, from :func:`generate`."""
+    if per_class < 0:
+        raise ValueError(f"per_class must be >= 0, got {per_class}")
+    labels = np.repeat(np.arange(num_classes), per_class).astype("int32")
+    return generate(generator, labels, noise_dim, seed=seed), labels
 
 
 def frechet_distance(a, b) -> float:

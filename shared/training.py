@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -114,20 +115,30 @@ def fit(model: keras.Model, x, y=None, *, label: str = "", log: bool = True, **k
 
 # --- models handed from one notebook to the next -------------------------------------------------
 
-def handoff_path(chapter: str, name: str) -> Path:
+HANDOFF_CALL = re.compile(r'_handoff\((?:\w+,\s*)?"(\w+)"')
+
+
+def handoff_maker(source: Path | str) -> str | None:
+    """The chapter whose models the chapter file ``source`` saves or loads (its first
+    ``save_handoff(model, "<maker>", ...)`` or ``load_handoff("<maker>", ...)``), or None."""
+    makers = sorted(set(HANDOFF_CALL.findall(Path(source).read_text())))
+    return makers[0] if makers else None
+
+
+def handoff_path(chapter: str, name: str, where: Path | str | None = None) -> Path:
     """Where notebook ``chapter`` leaves the trained model ``name`` for the notebooks after it.
 
     ``<cache>/handoff/<chapter>-<profile>-<hash>/<name>.keras``, where ``hash`` covers the code cells
-    of ``<chapter>.py`` in the working folder (the folder chapters run in, as for
-    :func:`shared.reporting.start_run`). The chapter's budget is code, so the key covers the
-    settings too: editing the chapter's code or switching profile never finds a stale model.
+    of ``<chapter>.py`` in the folder ``where`` (default: the working folder, the folder chapters run
+    in, as for :func:`shared.reporting.start_run`). The chapter's budget is code, so the key covers
+    the settings too: editing the chapter's code or switching profile never finds a stale model.
     Never committed; the cache folder is ``BOOK_DATA_CACHE`` (see :func:`shared.data.cache_dir`).
     """
     from shared.data import cache_dir
     from shared.profile import active_profile
     from shared.reporting import code_hash
 
-    source = Path(f"{chapter}.py").resolve()
+    source = (Path(where or ".") / f"{chapter}.py").resolve()
     if not source.exists():
         raise FileNotFoundError(f"{source} not found: models are handed on under the code hash of "
                                 f"the chapter that trained them; run in the chapters' folder")

@@ -104,3 +104,21 @@ def test_fit_logs_every_k_epochs_and_checks_batch_size():
     assert len(run.history["d_loss"]) == 3 and run.history["g_class"] == [0.0, 0.0, 0.0]
     with pytest.raises(ValueError, match="batch_size"):
         gan.fit(x, y, epochs=1, batch_size=65)
+
+
+def test_generate_per_class_orders_classes_and_is_seeded():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import gan_probe
+
+    from shared.gan import generate_per_class
+
+    g = gan_probe.generator()
+    images, labels = generate_per_class(g, 4, gan_probe.NOISE, num_classes=3, seed=5)
+    assert images.shape == (12, 4, 4, 1) and labels.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    again, _ = generate_per_class(g, 4, gan_probe.NOISE, num_classes=3, seed=5)
+    np.testing.assert_array_equal(images, again)
+    with pytest.raises(ValueError, match="per_class"):
+        generate_per_class(g, -1, gan_probe.NOISE)

@@ -71,3 +71,17 @@ def test_handoff_is_keyed_by_the_chapters_code_and_profile(tmp_path, monkeypatch
         load_handoff("99_maker", "net")
     with pytest.raises(FileNotFoundError, match="not found"):
         handoff_path("98_missing", "net")
+
+
+def test_handoff_maker_and_folder(tmp_path, monkeypatch):
+    from shared.training import handoff_maker, handoff_path
+
+    monkeypatch.setenv("BOOK_DATA_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "98_user.py").write_text('# %%\nm, info = load_handoff("97_maker", "net")\n')
+    (tmp_path / "97_maker.py").write_text('# %%\nsave_handoff(g, "97_maker", name, {})\n')
+    (tmp_path / "96_none.py").write_text("# %%\nx = 1\n")
+    assert handoff_maker(tmp_path / "98_user.py") == "97_maker"
+    assert handoff_maker(tmp_path / "97_maker.py") == "97_maker"
+    assert handoff_maker(tmp_path / "96_none.py") is None
+    path = handoff_path("97_maker", "net", where=tmp_path)  # without changing folder
+    assert path.name == "net.keras" and path.parent.name.startswith("97_maker-")

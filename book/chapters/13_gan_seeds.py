@@ -56,7 +56,7 @@ import pandas as pd
 from IPython.display import display
 
 from shared import budget, derived
-from shared.gan import generate
+from shared.gan import generate_per_class
 from shared.models import digit_cnn
 from shared.reporting import glue, mean_sd, paired_direction, start_run, table
 from shared.training import fit, load_handoff, set_seed
@@ -101,19 +101,19 @@ for name in ["dcgan_full", *[f"dcgan_{r}" for r in B.real]]:
     generators[name], info = load_handoff("13_gan", name)
     print(f"{name}: trained on {info['training images']:,} images for {info['epochs']} "
           f"epochs ({info['backend']})")
-rm = derived.reduced_mnist(1000, B.test_per_class, seed=DATA_SEED)
+rm = derived.reduced_mnist(1000, B.test_per_class, seed=DATA_SEED)  # its test digits
 x_test, y_test = (rm["x_test"] / 255.0).astype("float32"), rm["y_test"]
 
 
 def real_digits(per_class):
-    keep = np.sort(np.concatenate([np.flatnonzero(rm["y_train"] == d)[:per_class]
-                                   for d in range(10)]))
-    return (rm["x_train"][keep] / 255.0).astype("float32"), rm["y_train"][keep]
+    """Reduced MNIST training digits (in [0, 1]) and labels, as in 12_augmentation."""
+    rm = derived.reduced_mnist(per_class, B.test_per_class, seed=DATA_SEED)
+    return (rm["x_train"] / 255.0).astype("float32"), rm["y_train"]
 
 
 def synthetic(name, per_class, seed):
-    labels = np.repeat(np.arange(10), per_class).astype("uint8")
-    images = generate(generators[name], labels, NOISE_DIM, seed=seed)
+    images, labels = generate_per_class(generators[name], per_class, NOISE_DIM,
+                                        seed=seed)
     return (images[..., 0] + 1) / 2, labels
 
 

@@ -61,7 +61,7 @@ import pandas as pd
 from IPython.display import display
 
 from shared import augment, budget, derived
-from shared.gan import generate
+from shared.gan import generate_per_class
 from shared.models import digit_cnn
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
 from shared.training import fit, load_handoff, set_seed
@@ -107,25 +107,25 @@ display(table(pd.DataFrame(made).set_index("GAN"), decimals={"GAN time (s)": 0})
 # %% [markdown]
 # ## Data
 #
-# The book's Reduced MNIST (seed 0), as in {doc}`12_augmentation`: the first 300, 700
-# or 1,000 training digits of each class, and the same 2,000 test digits for every
-# cell. Generated digits are drawn class by class (equal numbers per class), mapped
-# from the generator's $[-1, 1]$ to $[0, 1]$, and added to the real ones.
+# The book's Reduced MNIST (seed 0): the very training sets of {doc}`12_augmentation`
+# (300, 700 or 1,000 digits of each class, nested), and the same 2,000 test digits for
+# every cell. Generated digits are drawn class by class (equal numbers per class),
+# mapped from the generator's $[-1, 1]$ to $[0, 1]$, and added to the real ones.
 
 # %%
-rm = derived.reduced_mnist(max(B.real), B.test_per_class, seed=DATA_SEED)
+rm = derived.reduced_mnist(max(B.real), B.test_per_class, seed=DATA_SEED)  # test digits
 x_test, y_test = (rm["x_test"] / 255.0).astype("float32"), rm["y_test"]
 
 
 def real_digits(per_class):
-    keep = np.sort(np.concatenate([np.flatnonzero(rm["y_train"] == d)[:per_class]
-                                   for d in range(10)]))
-    return (rm["x_train"][keep] / 255.0).astype("float32"), rm["y_train"][keep]
+    """Reduced MNIST training digits (in [0, 1]) and labels, as in 12_augmentation."""
+    rm = derived.reduced_mnist(per_class, B.test_per_class, seed=DATA_SEED)
+    return (rm["x_train"] / 255.0).astype("float32"), rm["y_train"]
 
 
 def synthetic(name, per_class, seed):
-    labels = np.repeat(np.arange(10), per_class).astype("uint8")
-    images = generate(generators[name], labels, NOISE_DIM, seed=seed)
+    images, labels = generate_per_class(generators[name], per_class, NOISE_DIM,
+                                        seed=seed)
     return (images[..., 0] + 1) / 2, labels
 
 
