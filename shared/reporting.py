@@ -23,12 +23,13 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from shared.profile import active_profile
+from shared import tables as _tables
+from shared.profile import active_profile, declared_budget
 
 PROVENANCE_OUT_ENV = "BOOK_PROVENANCE_OUT"
 PROVENANCE_FIELDS = (
     "chapter", "profile", "backend", "keras_version", "device", "date", "git_commit",
-    "wall_time_s", "code_hash",
+    "wall_time_s", "code_hash", "dtype_policy",
 )
 
 
@@ -118,6 +119,7 @@ class Provenance:
     git_commit: str
     wall_time_s: float | None
     code_hash: str
+    dtype_policy: str = "float32"
 
     def table(self):
         """The record as a two-column table (field, value) in the book's table style."""
@@ -132,6 +134,7 @@ class Provenance:
             "date (UTC)": self.date,
             "git commit": self.git_commit,
             "wall time": format_duration(self.wall_time_s),
+            "dtype policy": self.dtype_policy,
             "code hash (sha256 of code cells)": self.code_hash[:16] + "…",
         }
         frame = pd.DataFrame({"field": list(rows), "value": list(rows.values())})
@@ -160,31 +163,44 @@ class ChapterRun:
             code_hash=code_hash(source),
         )
 
-    def compare(self, rows: list[Comparison], glue_counts: bool = False):
+    def compare(self, rows: list[Comparison], glue_counts: bool = False, budget=None):
         """Show the reported-versus-reproduced table with each tolerance's reason, and record it.
 
-        The rows reach the claims scoreboard through the notebook's metadata (``claims``). Returns
-        the table as a DataFrame of text (for counting verdicts). With ``glue_counts`` it also glues
-        ``n_rows`` and the count of each verdict (``n_agrees``, ``n_within_spread``,
-        ``n_differs``) for the prose.
+        ``budget`` (default: the budget the chapter declared) marks each row as measured at the
+        report's budget or a reduced one (see :class:`Comparison`). The rows reach the claims
+        scoreboard as numbers through the notebook's metadata (``claims``). Returns the table as a
+        DataFrame of text. With ``glue_counts`` it also glues ``n_rows``, ``n_judged`` and the
+        count of each verdict (``n_agrees``, ``n_differs``, ``n_not_judged``) for the prose.
         """
         from IPython.display import Markdown, display
 
+        budget = declared_budget() if budget is None else budget
+        for r in rows:
+            if r.budget is None:
+                reduced = set(budget.reduced) if budget is not None else set()
+                uses = reduced if r.uses is None else set(r.uses)
+                r.budget = "reduced" if reduced & uses else "report"
         frame = comparison_table(rows)
-        self.claims = frame.to_dict(orient="records")
+        self.claims = [r.record() for r in rows]
         display(table(frame.drop(columns="basis"), index=False))
-        reasons = "\n".join(f"- *{r['quantity']}*: {r['basis']}." for r in self.claims)
+        reasons = "\n".join(f"- *{r['quantity']}*: {r['basis']}." for r in frame.to_dict("records"))
         meaning = "; ".join(f"**{v}**: {m}" for v, m in VERDICT_MEANING.items())
-        display(Markdown(f"**Tolerances and their reasons.**\n\n{reasons}\n\n**Verdicts.** {meaning}."))
+        display(Markdown(f"**Tolerances and their reasons.**\n\n{reasons}\n\n**The rule.** {RULE}"
+                         f"\n\n**Verdicts.** {meaning}."))
         if glue_counts:
+            counts = verdict_counts(frame)
             glue("n_rows", len(frame), "d")
-            for verdict, count in verdict_counts(frame).items():
+            glue("n_judged", len(frame) - counts[NOT_JUDGED], "d")
+            for verdict, count in counts.items():
                 glue(f"n_{verdict.replace(' ', '_')}", count, "d")
         return frame
 
     def finish(self):
         """Record the wall time, glue the provenance table, hand it to the publisher if any."""
+        import keras
+
         self.provenance.wall_time_s = round(time.perf_counter() - self._start, 1)
+        self.provenance.dtype_policy = keras.mixed_precision.global_policy().name
         shown = self.provenance.table()
         glue("provenance", shown)
         glue("wall_time", format_duration(self.provenance.wall_time_s))
@@ -256,110 +272,184 @@ def mean_sd(values, percent: bool = True, decimals: int = 2) -> str:
     return f"{m:.{decimals}f} ± {s:.{decimals}f}"
 
 
-def paired_direction(differences, k: float = 2.0) -> int:
-    """The sign of a set of paired differences (one per seed), or 0 when their mean is within
-    ``k`` standard errors of zero: +1, -1 or 0."""
-    import numpy as np
+# --- paired comparisons over seeds ----------------------------------------------------------------
 
-    d = np.asarray(differences, dtype=float).ravel()
-    if d.size < 2:
-        raise ValueError("paired_direction needs at least two paired differences")
-    m, se = d.mean(), d.std(ddof=1) / math.sqrt(d.size)
-    return 0 if abs(m) <= k * se else int(np.sign(m))
+#: the outcomes of a paired comparison over seeds
+OUTCOMES = ("higher", "lower", "no difference detected", "undecided")
+ALPHA = 0.05
 
 
-# --- tables ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PairedResult:
+    """One paired comparison over seeds: first minus second, one difference per seed.
 
-TABLE_CLASS = "book-table"
-
-
-def _is_integral(values) -> bool:
-    import numpy as np
-
-    arr = np.asarray(values, dtype=float)
-    arr = arr[~np.isnan(arr)]
-    return bool(arr.size) and bool(np.all(arr == np.round(arr)))
-
-
-def format_table(df, *, percent=(), decimals: int | dict = 4, summary: bool = False,
-                 index: bool = True):
-    """The cells of ``df`` as text, the way every table of the book shows them.
-
-    - whole-number columns as integers with thousands separators (``93,322``, never ``93322.0000``);
-    - columns named in ``percent`` (fractions) as percentages with two decimals (``98.68%``);
-    - other numbers with ``decimals`` decimals (an int, or a dict of column -> decimals, 4 for the
-      columns it does not name);
-    - ``summary=True`` appends ``mean`` and ``sd`` (sample sd, ddof=1) rows of the numeric columns
-      (an integer column's mean and sd get one decimal);
-    - the index becomes the first column, headed by the index's name.
+    ``outcome`` is ``"higher"`` or ``"lower"`` (the first is higher or lower, the test rejects no
+    difference at ``alpha`` after the family's correction), ``"no difference detected"``, or
+    ``"undecided"`` (the seeds cannot decide: fewer than two, or no spread and too few seeds for the
+    exact sign-flip test to reach ``alpha``). ``test`` names the test; ``p_adjusted`` is the p-value
+    after the family's Holm correction (equal to ``p`` for a family of one).
     """
+
+    label: str
+    n: int
+    mean: float
+    sd: float
+    test: str
+    p: float
+    p_adjusted: float
+    alpha: float
+    family: int
+    outcome: str
+    reason: str = ""
+
+    @property
+    def direction(self) -> int:
+        """+1 (higher), -1 (lower) or 0 (neither detected nor decided)."""
+        return {"higher": 1, "lower": -1}.get(self.outcome, 0)
+
+    def line(self, scale: float = 100.0, unit: str = "pt", decimals: int = 2) -> str:
+        """The verdict in words with what it rests on, e.g. ``higher: +1.23 ± 0.40 pt over 5 seeds
+        (t-test, Holm over 3 comparisons, p = 0.012)``."""
+        sd = "" if math.isnan(self.sd) else f" ± {scale * self.sd:.{decimals}f}"
+        rests = f"over {self.n} seed{'s' if self.n != 1 else ''}"
+        how = self.test + (f", Holm over {self.family} comparisons" if self.family > 1 else "")
+        p = "" if math.isnan(self.p_adjusted) else f", p = {self.p_adjusted:.3g}"
+        why = f"; {self.reason}" if self.reason else ""
+        return (f"{self.outcome}: {scale * self.mean:+.{decimals}f}{sd} {unit} {rests} "
+                f"({how}{p}{why})")
+
+
+def _paired_p(d) -> tuple[str, float, str]:
+    """(test, two-sided p, reason) for the null 'no difference' on paired differences ``d``."""
+    import numpy as np
+    from scipy import stats
+
+    n = d.size
+    if n < 2:
+        return "none", math.nan, f"{n} seed: a paired test needs at least two"
+    if np.all(d == 0):
+        return "all differences zero", 1.0, ""
+    sd = d.std(ddof=1)
+    if sd > 1e-12 * max(1.0, float(np.abs(d).max())):
+        t = d.mean() / (sd / math.sqrt(n))
+        return "paired t-test", float(2 * stats.t.sf(abs(t), df=n - 1)), ""
+    # every seed gave the same difference: a t-test has no spread to work with; the exact sign-flip
+    # test (2^n equally likely signs under the null) still can, with enough seeds
+    p = min(1.0, 2 / 2 ** n)
+    return "exact sign-flip test (no spread)", p, "every seed gave the same difference"
+
+
+def holm(pvalues, alpha: float = ALPHA) -> list[float]:
+    """Holm's step-down adjusted p-values (reject where adjusted p ≤ alpha); NaN stays NaN."""
+    import numpy as np
+
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = ok.size
+    running = 0.0
+    for rank, i in enumerate(ok[np.argsort(p[ok], kind="stable")]):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out.tolist()
+
+
+def paired_tests(comparisons: dict, alpha: float = ALPHA) -> list[PairedResult]:
+    """Paired comparisons over seeds, one family: ``{label: differences}``, each differences one per
+    seed (first minus second). Two-sided paired t-tests (an exact sign-flip test where the
+    differences have no spread), Holm-corrected over the family so that the chance of calling any
+    null difference real stays at most ``alpha``.
+    """
+    import numpy as np
+
+    if not comparisons:
+        raise ValueError("paired_tests needs at least one comparison")
+    diffs = {k: np.asarray(v, dtype=float).ravel() for k, v in comparisons.items()}
+    for k, d in diffs.items():
+        if np.isnan(d).any():
+            raise ValueError(f"{k!r}: a difference is NaN")
+    tested = {k: _paired_p(d) for k, d in diffs.items()}
+    labels = list(diffs)
+    adjusted = dict(zip(labels, holm([tested[k][1] for k in labels], alpha), strict=True))
+    m = sum(not math.isnan(tested[k][1]) for k in labels)
+    results = []
+    for k in labels:
+        d, (test, p, reason) = diffs[k], tested[k]
+        pa = adjusted[k]
+        if math.isnan(p):
+            outcome = "undecided"
+        elif pa <= alpha:
+            outcome = "higher" if d.mean() > 0 else "lower"
+        elif test.startswith("exact sign-flip") and 2 / 2 ** d.size * max(m, 1) > alpha:
+            outcome, reason = "undecided", (reason + f"; {d.size} seeds cannot reach p ≤ {alpha:g} "
+                                            "without spread")
+        else:
+            outcome = "no difference detected"
+        results.append(PairedResult(k, int(d.size), float(d.mean()),
+                                    float(d.std(ddof=1)) if d.size > 1 else math.nan,
+                                    test, p, pa, alpha, m, outcome, reason))
+    return results
+
+
+def paired_test(differences, alpha: float = ALPHA, label: str = "") -> PairedResult:
+    """One paired comparison over seeds (a family of one): see :func:`paired_tests`."""
+    return paired_tests({label: differences}, alpha)[0]
+
+
+def paired_frame(results: list[PairedResult], scale: float = 100.0, unit: str = "pt"):
+    """Paired results as a DataFrame (one row per comparison) for :func:`table`."""
     import pandas as pd
 
-    df = df.copy()
-    places = dict(decimals) if isinstance(decimals, dict) else {}
-    default_places = 4 if isinstance(decimals, dict) else int(decimals)
-    unknown = (set(percent) | set(places)) - set(df.columns)
-    if unknown:
-        raise KeyError(f"percent/decimals name columns the table does not have: {sorted(unknown)}")
-    numeric = [c for c in df.columns
-               if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
-    integer = {c for c in numeric if c not in percent and _is_integral(df[c])}
-    n_data = len(df)
-    if summary:
-        agg = df[numeric].agg(["mean", "std"])
-        agg.index = pd.Index(["mean", "sd"], name=df.index.name)
-        df = pd.concat([df, agg])
-
-    def cell(value, column, summary_row):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        if column not in numeric:
-            return str(value)
-        if column in percent:
-            return f"{100 * float(value):.2f}%"
-        if column in integer:
-            return f"{float(value):,.1f}" if summary_row else f"{int(round(float(value))):,}"
-        return f"{float(value):.{places.get(column, default_places)}f}"
-
-    shown = pd.DataFrame(
-        {c: [cell(v, c, i >= n_data) for i, v in enumerate(df[c])] for c in df.columns},
-        index=df.index,
-    )
-    if index:
-        name = df.index.name if df.index.name is not None else ""
-        shown.insert(0, name, [str(i) for i in df.index])
-    shown.index = range(len(shown))
-    shown.attrs["numeric"] = [str(c) for c in numeric]
-    return shown
+    return pd.DataFrame({
+        "comparison": [r.label for r in results],
+        f"mean ({unit})": [scale * r.mean for r in results],
+        f"sd ({unit})": [scale * r.sd for r in results],
+        "seeds": [r.n for r in results],
+        "test": [r.test for r in results],
+        "p (Holm)": [r.p_adjusted for r in results],
+        "verdict": [r.outcome for r in results],
+    }).set_index("comparison")
 
 
-def table(df, *, percent=(), decimals: int | dict = 4, summary: bool = False, index: bool = True):
-    """A result table in the book's one style: :func:`format_table`'s text, numbers right-aligned.
+def paired_direction(differences, alpha: float = ALPHA) -> int:
+    """The direction of one paired comparison over seeds (+1, -1, or 0 when no difference is
+    detected or the seeds cannot decide), by :func:`paired_test`. A notebook that runs several such
+    comparisons should test them as one family with :func:`paired_tests`."""
+    return paired_test(differences, alpha).direction
 
-    Returns a pandas ``Styler``: show it with ``display`` or as a cell's last expression.
-    """
-    shown = format_table(df, percent=percent, decimals=decimals, summary=summary, index=index)
-    numeric = [c for c in shown.columns if str(c) in shown.attrs.get("numeric", [])]
-    styler = shown.style.hide(axis="index").set_table_attributes(f'class="{TABLE_CLASS}"')
-    if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
-    return styler
+
+# --- tables (shared.tables, re-exported) ------------------------------------------------------------
+
+TABLE_CLASS, format_table, table = _tables.TABLE_CLASS, _tables.format_table, _tables.table
 
 
 # --- reported versus reproduced --------------------------------------------------------------------
 
-VERDICTS = ("agrees", "within spread", "differs")
+VERDICTS = ("agrees", "differs")
+NOT_JUDGED = "not judged"
 VERDICT_MEANING = {
-    "agrees": "the difference is within the tolerance",
-    "within spread": "outside the tolerance, but within the spread that our own runs show from "
-                     "seed to seed (2 sd), so a run like the report's could land there by chance",
-    "differs": "outside both the tolerance and that run-to-run spread",
+    "agrees": "the report's number lies inside the interval where a run like the report's would "
+              "land, given our runs",
+    "differs": "it lies outside that interval",
+    NOT_JUDGED: "shown beside the report's number without a verdict (another budget or protocol)",
 }
+#: the rule, explained once (the scoreboard and each chapter's table show it)
+RULE = (
+    "A run like the report's would land within ±h of our mean, where h combines, in quadrature, "
+    "(1) the measurement tolerance stated with its reason (for an accuracy: two binomial standard "
+    "errors of *both* test sets, the report's and ours, since the two numbers come from different "
+    "test images; plus the precision the report printed), and (2) the run-to-run spread of our "
+    "seeds: t(0.975, n−1) · s · √(1/n_report + 1/n), with s our seeds' sd, n their number and "
+    "n_report the runs behind the report's number (1 unless it averages folds or seeds). With one "
+    "run of ours there is no seed term, and the row says so. *agrees*: |report − ours| ≤ h; "
+    "*differs*: beyond it."
+)
+BUDGETS = {"report": "at the report's budget", "reduced": "at a reduced budget"}
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """The largest difference that still counts as agreement, and the reason for it.
+    """The measurement part of a comparison's interval, and the reason for it.
 
     ``value`` is absolute, or a fraction of the reported value when ``relative`` is true. Build one
     from a reason with the class methods; :meth:`stated` takes any other reason, written out.
@@ -374,27 +464,41 @@ class Tolerance:
         return cls(0.0, f"exact: {what}")
 
     @classmethod
-    def binomial(cls, p: float, n: int, k: float = 2.0) -> Tolerance:
-        """Sampling error of an accuracy ``p`` measured on ``n`` items: ``k`` binomial SE."""
-        se = math.sqrt(p * (1 - p) / n)
-        return cls(k * se, f"sampling error of an accuracy near {100 * p:.2f}% on {n:,} items "
-                           f"({k:g} SE, SE = √(p(1−p)/n) = {100 * se:.3f} pt)")
+    def binomial(cls, p: float, n: int, k: float = 2.0, n_report: int | None = None,
+                 printed: float = 0.0) -> Tolerance:
+        """Sampling error of the difference between an accuracy near ``p`` on our ``n`` test items
+        and the report's on its own ``n_report`` (None: as many as ours, drawn independently):
+        ``k``·√(p(1−p)(1/n + 1/n_report)), plus ``printed``, the rounding of the report's number
+        (e.g. 0.005 for whole percentages), added in full."""
+        if n < 1 or (n_report is not None and n_report < 1):
+            raise ValueError("test-set sizes must be positive")
+        nr = n if n_report is None else n_report
+        se = math.sqrt(p * (1 - p) * (1 / n + 1 / nr))
+        theirs = "as many, drawn apart" if n_report is None else f"{nr:,}"
+        rounding = f" plus ±{100 * printed:g} pt printed precision" if printed else ""
+        return cls(k * se + printed,
+                   f"sampling error of two accuracies near {100 * p:.2f}% on different test sets "
+                   f"(ours {n:,} items, the report's {theirs}): {k:g} SE, "
+                   f"SE = √(p(1−p)(1/n + 1/n_report)) = {100 * se:.3f} pt{rounding}")
 
     @classmethod
     def mean(cls, values, what: str, k: float = 2.0, relative: bool = False) -> Tolerance:
-        """Sampling error of a mean over the measured ``values`` (``k`` SE = k·sd/√n)."""
+        """Sampling error of a mean over the measured ``values`` (``k`` SE = k·sd/√n), counted for
+        both sides (the report's mean over as many items as ours): ``k``·√2·sd/√n."""
         import numpy as np
 
         values = np.asarray(values, dtype=float).ravel()
         n = values.size
         if n < 2:
             raise ValueError("Tolerance.mean needs at least two values")
-        se = float(values.std(ddof=1) / math.sqrt(n))
+        se = float(values.std(ddof=1) / math.sqrt(n)) * math.sqrt(2)
         if relative:
             m = float(values.mean())
-            return cls(k * se / abs(m), f"sampling error of {what} over {n:,} items, relative "
-                                        f"({k:g} SE / mean, measured on our run)", relative=True)
-        return cls(k * se, f"sampling error of {what} over {n:,} values ({k:g} SE, measured)")
+            return cls(k * se / abs(m), f"sampling error of {what} over {n:,} items on each side, "
+                                        f"relative ({k:g}·√2 SE / mean, measured on our run)",
+                       relative=True)
+        return cls(k * se, f"sampling error of {what} over {n:,} values on each side "
+                           f"({k:g}·√2 SE, measured)")
 
     @classmethod
     def sd(cls, sd: float, n: int, k: float = 2.0) -> Tolerance:
@@ -424,6 +528,15 @@ def _values(reproduced) -> list[float]:
     return values
 
 
+def t_quantile(n: int, level: float = 0.95) -> float:
+    """The two-sided ``level`` quantile of Student's t with n−1 degrees of freedom."""
+    from scipy import stats
+
+    if n < 2:
+        raise ValueError("a t quantile needs n >= 2")
+    return float(stats.t.ppf(0.5 + level / 2, df=n - 1))
+
+
 @dataclass
 class Comparison:
     """One row of the reported-versus-reproduced table.
@@ -432,92 +545,131 @@ class Comparison:
     says how to show the numbers: ``"percent"`` (fractions, shown as %, differences in percentage
     points), ``"count"`` (whole numbers) or ``"number"`` (``decimals`` decimals).
 
-    ``spread`` is how far the report's value may fall from our mean by run-to-run chance alone. By
-    default, with two or more reproduced values of sd ``s``, it is ``2·s·√(1/reported_n + 1/n)``: two
-    standard deviations of the difference between the report's value (a single run, or a mean of
-    ``reported_n`` runs or folds) and our mean of ``n``.
+    The verdict follows :data:`RULE`. A row with ``unjudged`` (the reason) is shown beside the
+    report's number without a verdict and never counted (another budget, another protocol).
+    ``budget`` (``"report"`` or ``"reduced"``) says whether the row was measured at the report's
+    budget; ``run.compare`` fills it from the chapter's declared budget: ``reduced`` when any of
+    ``uses`` (the budget entries the row depends on; None: all of them) is reduced.
     """
 
     quantity: str
     reported: float
     reproduced: object
-    tolerance: Tolerance
+    tolerance: Tolerance | None = None
     kind: str = "number"
     decimals: int = 4
-    spread: float | None = None
     reported_n: int = 1
+    unjudged: str = ""
+    budget: str | None = None
+    uses: tuple | None = None
 
     def __post_init__(self):
         if self.kind not in ("percent", "count", "number"):
             raise ValueError(f"kind must be 'percent', 'count' or 'number', not {self.kind!r}")
-        if not isinstance(self.tolerance, Tolerance):
-            raise TypeError("tolerance must be a Tolerance (a value with its reason)")
+        if self.unjudged:
+            if self.tolerance is None:
+                self.tolerance = Tolerance(0.0, "not judged")
+        elif not isinstance(self.tolerance, Tolerance):
+            raise TypeError("tolerance must be a Tolerance (a value with its reason), or give "
+                            "unjudged= (the reason the row has no verdict)")
+        if self.budget not in (None, *BUDGETS):
+            raise ValueError(f"budget must be one of {list(BUDGETS)}, not {self.budget!r}")
 
-    def stats(self) -> tuple[float, float | None, int]:
+    def record(self) -> dict:
+        """The row as numbers (what the notebook stores and the scoreboard reads)."""
         values = _values(self.reproduced)
         n = len(values)
         mean = sum(values) / n
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
-        return mean, sd, n
-
-    def run_spread(self) -> float | None:
-        if self.spread is not None:
-            return float(self.spread)
-        _, sd, n = self.stats()
-        return None if sd is None else 2 * sd * math.sqrt(1 / self.reported_n + 1 / n)
-
-    def tolerance_abs(self) -> float:
         t = self.tolerance
-        return t.value * abs(float(self.reported)) if t.relative else t.value
+        tol = t.value * abs(float(self.reported)) if t.relative else t.value
+        return {
+            "quantity": self.quantity, "kind": self.kind, "decimals": self.decimals,
+            "reported": float(self.reported), "reported_n": int(self.reported_n),
+            "values": values, "n": n, "mean": mean, "sd": sd,
+            "tolerance": float(tol), "tolerance_relative": t.value if t.relative else None,
+            "tolerance_basis": t.basis,
+            "judged": not self.unjudged, "unjudged": self.unjudged,
+            "budget": self.budget or "report",
+        } | claim_interval(mean_n_sd=(n, sd), tolerance=float(tol), reported_n=self.reported_n,
+                           reported=float(self.reported), mean=mean, judged=not self.unjudged)
 
     def verdict(self) -> str:
-        mean, _, _ = self.stats()
-        diff = abs(mean - float(self.reported))
-        eps = 1e-12 * max(1.0, abs(float(self.reported)))
-        if diff <= self.tolerance_abs() + eps:
-            return "agrees"
-        spread = self.run_spread()
-        if spread is not None and diff <= spread + eps:
-            return "within spread"
-        return "differs"
-
-    # -- display ------------------------------------------------------------------------------
-    def _num(self, value: float) -> str:
-        if self.kind == "percent":
-            return f"{100 * value:.2f}%"
-        if self.kind == "count":
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-        return f"{value:.{self.decimals}f}"
-
-    def _delta(self, value: float, signed: bool = True) -> str:
-        sign = "+" if signed else ""
-        if self.kind == "percent":
-            return f"{100 * value:{sign}.2f}\u00a0pt"  # no-break space: the unit stays with it
-        if self.kind == "count":
-            return f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.1f}"
-        return f"{value:{sign}.{self.decimals}f}"
+        return self.record()["verdict"]
 
     def row(self) -> dict:
-        mean, sd, n = self.stats()
-        diff = mean - float(self.reported)
-        shown = self._num(mean)
-        if sd is not None:
-            shown += f" ±\u00a0{self._delta(sd, signed=False)} (n={n})"
-        if self.tolerance.relative:
-            tol = f"±\u00a0{100 * self.tolerance.value:.1f}%"
-        else:
-            tol = "±\u00a0" + self._delta(self.tolerance.value, signed=False)
-        spread = self.run_spread()
-        return {
-            "quantity": self.quantity,
-            "reported": self._num(float(self.reported)),
-            "reproduced": shown,
-            "difference": self._delta(diff).replace("-", "−"),
-            "tolerance": tol,
-            "spread": "—" if spread is None else "±\u00a0" + self._delta(spread, signed=False),
-            "verdict": self.verdict(),
-            "basis": self.tolerance.basis,
-        }
+        return claim_text(self.record())
+
+
+def claim_interval(*, mean_n_sd, tolerance, reported_n, reported, mean, judged) -> dict:
+    """The :data:`RULE` applied: the seed term, the half-width h, the difference and the verdict."""
+    n, sd = mean_n_sd
+    if n >= 2 and sd is not None:
+        tq = t_quantile(n)
+        seed = tq * sd * math.sqrt(1 / reported_n + 1 / n)
+    else:
+        tq, seed = None, 0.0
+    half = math.sqrt(tolerance ** 2 + seed ** 2)
+    diff = mean - reported
+    eps = 1e-12 * max(1.0, abs(reported))
+    verdict = NOT_JUDGED if not judged else ("agrees" if abs(diff) <= half + eps else "differs")
+    return {"t_quantile": tq, "seed_term": seed, "interval": half, "difference": diff,
+            "verdict": verdict}
+
+
+def claim_verdict(record: dict) -> str:
+    """Recompute a stored claim's verdict from its numbers (the scoreboard does, and checks)."""
+    return claim_interval(mean_n_sd=(record["n"], record["sd"]), tolerance=record["tolerance"],
+                          reported_n=record["reported_n"], reported=record["reported"],
+                          mean=record["mean"], judged=record["judged"])["verdict"]
+
+
+def _num(value: float, kind: str, decimals: int) -> str:
+    if kind == "percent":
+        return f"{100 * value:.2f}%"
+    if kind == "count":
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{value:.{decimals}f}"
+
+
+def _delta(value: float, kind: str, decimals: int, signed: bool = True) -> str:
+    sign = "+" if signed else ""
+    if kind == "percent":
+        text = f"{100 * value:{sign}.2f}\u00a0pt"  # no-break space: the unit stays with it
+    elif kind == "count":
+        text = f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.1f}"
+    else:
+        text = f"{value:{sign}.{decimals}f}"
+    return text.replace("-", "−")
+
+
+def claim_text(r: dict) -> dict:
+    """A stored claim's cells as text (the reported-versus-reproduced table, the scoreboard)."""
+    kind, dec = r["kind"], r["decimals"]
+    shown = _num(r["mean"], kind, dec)
+    if r["sd"] is not None:
+        shown += f" ±\u00a0{_delta(r['sd'], kind, dec, signed=False)} (n={r['n']})"
+    if r["judged"]:
+        tol = "±\u00a0" + _delta(r["tolerance"], kind, dec, signed=False)
+        seed = ("—" if r["t_quantile"] is None
+                else "±\u00a0" + _delta(r["seed_term"], kind, dec, signed=False))
+        half = "±\u00a0" + _delta(r["interval"], kind, dec, signed=False)
+        basis = r["tolerance_basis"] + ("" if r["n"] >= 2 else "; one run of ours: no seed term")
+    else:
+        tol = seed = half = "—"
+        basis = r["unjudged"]
+    return {
+        "quantity": r["quantity"],
+        "reported": _num(r["reported"], kind, dec),
+        "reproduced": shown,
+        "difference": _delta(r["difference"], kind, dec),
+        "tolerance": tol,
+        "seed spread": seed,
+        "interval": half,
+        "verdict": r["verdict"],
+        "budget": BUDGETS[r["budget"]].removeprefix("at "),
+        "basis": basis,
+    }
 
 
 def comparison_table(rows: list[Comparison]):
@@ -530,4 +682,8 @@ def comparison_table(rows: list[Comparison]):
 
 
 def verdict_counts(frame) -> dict[str, int]:
-    return {v: int((frame["verdict"] == v).sum()) for v in VERDICTS}
+    """How many rows of each verdict (and not judged), from a table or a list of records."""
+    import pandas as pd
+
+    verdicts = pd.DataFrame(frame)["verdict"] if len(frame) else pd.Series([], dtype=str)
+    return {v: int((verdicts == v).sum()) for v in (*VERDICTS, NOT_JUDGED)}

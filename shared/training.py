@@ -113,6 +113,123 @@ def fit(model: keras.Model, x, y=None, *, label: str = "", log: bool = True, **k
     return Run(history=hist, wall_time=wall, label=label)
 
 
+# --- cost per step and the estimate of a whole run -------------------------------------------------
+
+def step_cost(model: keras.Model, x, y, batch_size: int, steps: int = 20, warmup: int = 3) -> float:
+    """Seconds per training step of a compiled ``model`` at ``batch_size`` on this machine.
+
+    Fits ``warmup`` batches first (tracing and compilation), then times ``steps`` more. The model
+    is trained by this: time a throwaway copy, not one whose results count. ``x`` and ``y`` are
+    arrays (or dicts/lists of arrays) with at least ``batch_size`` rows; they are reused in turn.
+    """
+    if steps < 1 or warmup < 0 or batch_size < 1:
+        raise ValueError("step_cost needs steps >= 1, warmup >= 0 and batch_size >= 1")
+    rows = len(keras.tree.flatten(x)[0])
+    if rows < batch_size:
+        raise ValueError(f"step_cost needs at least batch_size={batch_size} rows, got {rows}")
+
+    def take(k):
+        idx = np.arange(k * batch_size) % rows
+        return (keras.tree.map_structure(lambda a: np.asarray(a)[idx], x),
+                keras.tree.map_structure(lambda a: np.asarray(a)[idx], y))
+
+    if warmup:
+        model.fit(*take(warmup), batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+    xs, ys = take(steps)
+    start = time.perf_counter()
+    model.fit(xs, ys, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+    return (time.perf_counter() - start) / steps
+
+
+class RunTooLong(RuntimeError):
+    """The estimate of a notebook's run exceeds its profile's time limit."""
+
+
+IGNORE_ESTIMATE_ENV = "BOOK_IGNORE_ESTIMATE"
+
+
+class RunPlan:
+    """A notebook's planned training, part by part (steps × measured cost per step), and the
+    estimate of the whole run, checked against the profile's time limit before the run starts::
+
+        plan = RunPlan(B)
+        plan.add("SGD, 7 models", steps=7 * 5630, seconds_per_step=cost["SGD"])
+        plan.check()   # shows the table; at the cpu profile, raises RunTooLong past 30 minutes
+
+    ``other_s`` in :meth:`check` adds what the parts do not count (evaluation, data, plots).
+    """
+
+    def __init__(self, budget, limit_s: float | None = None):
+        self.budget = budget
+        self.limit_s = float(budget.limit_s() if limit_s is None else limit_s)
+        self.parts: list[dict] = []
+
+    def add(self, part: str, steps: int, seconds_per_step: float) -> None:
+        if steps < 0 or seconds_per_step < 0:
+            raise ValueError("steps and seconds_per_step must not be negative")
+        self.parts.append({"part": part, "steps": int(steps), "s per step": float(seconds_per_step),
+                           "estimate (s)": float(steps) * float(seconds_per_step)})
+
+    def total_s(self, other_s: float = 0.0) -> float:
+        return sum(p["estimate (s)"] for p in self.parts) + float(other_s)
+
+    def frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.parts).set_index("part")
+
+    def check(self, other_s: float = 0.0, elapsed_s: float = 0.0) -> float:
+        """Print the plan and the estimate; raise :class:`RunTooLong` at the ``cpu`` profile when
+        the estimate plus ``elapsed_s`` (time already spent) passes the limit (unless
+        ``BOOK_IGNORE_ESTIMATE=1``). Returns the estimate in seconds."""
+        import os
+
+        from IPython.display import display
+
+        from shared.reporting import format_duration
+        from shared.tables import table
+
+        display(table(self.frame(), decimals={"s per step": 4, "estimate (s)": 0}))
+        total = self.total_s(other_s) + float(elapsed_s)
+        limit = self.limit_s
+        print(f"estimated run: {format_duration(total)} (training {format_duration(self.total_s())}, "
+              f"other work {format_duration(other_s)}, already spent {format_duration(elapsed_s)}); "
+              f"the {self.budget.profile} profile's limit is {format_duration(limit)}", flush=True)
+        if total > limit and self.budget.profile == "cpu" and not os.environ.get(IGNORE_ESTIMATE_ENV):
+            raise RunTooLong(f"this run would take about {format_duration(total)}, past the "
+                             f"{self.budget.profile} profile's {format_duration(limit)} on this "
+                             f"machine: reduce the budget, or set {IGNORE_ESTIMATE_ENV}=1 to run "
+                             "it anyway")
+        return total
+
+
+# --- bfloat16 on CPUs that have it -------------------------------------------------------------------
+
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU has bfloat16 matrix instructions (``amx_bf16`` or ``avx512_bf16``)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+    return any(f in flags for f in BF16_FLAGS)
+
+
+def dtype_policy_for(profile: str, wanted: bool = True) -> str:
+    """``"mixed_bfloat16"`` for a ``cpu`` run on a CPU with bfloat16 instructions when the chapter
+    wants it (it has shown its results stay within the seed spread), else ``"float32"``. Set it with
+    ``keras.mixed_precision.set_global_policy`` before building models; the provenance records it.
+    """
+    return "mixed_bfloat16" if wanted and profile == "cpu" and cpu_has_bf16() else "float32"
+
+
 # --- models handed from one notebook to the next -------------------------------------------------
 
 HANDOFF_CALL = re.compile(r'_handoff\((?:\w+,\s*)?"(\w+)"')

@@ -11,12 +11,14 @@ import pytest
 from shared import publish
 from shared.publish import (
     CHAPTERS,
+    CLAIMS_CSV,
     RUNS_TABLE,
     SCOREBOARD,
     check_published,
     published_chapters,
     read_history,
     runs_table,
+    claims_csv,
     scoreboard,
 )
 
@@ -45,26 +47,36 @@ def test_scoreboard_is_up_to_date():
     assert SCOREBOARD.read_text() == scoreboard(), "run `python -m shared.publish --tables`"
 
 
-def test_history_holds_every_published_run_and_only_full_ones():
+def test_claims_csv_is_up_to_date():
+    assert CLAIMS_CSV.read_text() == claims_csv(), "run `python -m shared.publish --tables`"
+
+
+def test_history_holds_every_published_run_and_only_cpu_or_full_ones():
     history = read_history()
     keys = {(p["chapter"], p["date"], p["code_hash"]) for p in history}
     for chapter in published_chapters():
         p = chapter["provenance"]
         assert (p["chapter"], p["date"], p["code_hash"]) in keys, chapter["stem"]
-    assert all(p["profile"] == "full" for p in history)
+    assert all(p["profile"] in ("cpu", "full") for p in history)
 
 
 def test_scoreboard_counts_match_the_published_claims():
     text = SCOREBOARD.read_text()
     for chapter in published_chapters():
-        if not chapter["claims"]:
+        claims = chapter["claims"]
+        if not claims:
             continue
-        counts = [sum(c["verdict"] == v for c in chapter["claims"])
-                  for v in ("agrees", "within spread", "differs")]
+        if all("values" in c for c in claims):
+            counts = [sum(c["budget"] == b and c["verdict"] == v for c in claims)
+                      for b, v in publish.SCORE_COLUMNS]
+            counts.append(sum(c["verdict"] == "not judged" for c in claims))
+        else:  # published under the former rule
+            counts = [sum(c["verdict"] == v for c in claims)
+                      for v in ("agrees", "within spread", "differs")]
         row = next(line for line in text.splitlines()
                    if line.startswith(f"| [{chapter['title']}]"))
-        cells = [c.strip() for c in row.split("|")[2:-1]]
-        assert cells == [str(n) for n in counts] + [str(len(chapter["claims"]))]
+        cells = [c.strip() for c in row.split("|")[3:-1]]
+        assert cells == [str(n) for n in counts] + [str(len(claims))]
 
 
 # --- runs history and scoreboard, on a book of our own ----------------------------------------------
@@ -79,8 +91,8 @@ def _fake_chapter(folder, stem, title, prov, claims):
     nbformat.write(nb, folder / f"{stem}.ipynb")
 
 
-def _prov(chapter, date, device="CPU: test (2 cores)"):
-    return {"chapter": chapter, "profile": "full", "backend": "tensorflow", "keras_version": "3",
+def _prov(chapter, date, device="CPU: test (2 cores)", profile="full"):
+    return {"chapter": chapter, "profile": profile, "backend": "tensorflow", "keras_version": "3",
             "device": device, "date": date, "git_commit": "abc", "wall_time_s": 60.0,
             "code_hash": "f" * 64}
 
@@ -99,25 +111,123 @@ def test_history_keeps_every_run_and_marks_the_one_on_the_page(tmp_path, monkeyp
     assert rows[0].startswith("| [Chapter X]")  # the chapter named once, on its newest run
     assert "GPU: H100" in rows[0] and "| ✓ |" in rows[0]  # newest first, and it is on the page
     assert "CPU: test" in rows[1] and "✓" not in rows[1] and rows[1].startswith("|  |")
-    with pytest.raises(ValueError, match="full-profile"):
+    with pytest.raises(ValueError, match="full or cpu runs"):
         publish.record_run({**cpu, "profile": "smoke"})
+    publish.record_run(_prov("01_x", "2026-02-02 10:00", profile="cpu"))
+    assert "| cpu |" in publish.runs_table()
+    assert publish.last_wall_time("01_x", "cpu") == 60.0 and publish.last_wall_time("01_x", "smoke") is None
     # a chapter in the history whose notebook lost its outputs is named, not linked
     publish.record_run(_prov("02_y", "2026-03-01 10:00"))
     assert "| `02_y` (not published) |" in publish.runs_table()
 
 
-def test_scoreboard_counts_verdicts_per_chapter(tmp_path, monkeypatch):
+def _claims():
+    from shared.reporting import Comparison, Tolerance
+
+    rows = [Comparison("a", 0.98, [0.98, 0.981], Tolerance.binomial(0.98, 1000), budget="report"),
+            Comparison("b", 0.90, [0.98, 0.981], Tolerance.binomial(0.90, 1000), budget="report"),
+            Comparison("c", 0.90, [0.98, 0.981], Tolerance.binomial(0.90, 1000), budget="reduced"),
+            Comparison("d|e", 3, 4, kind="count", unjudged="another protocol", budget="reduced")]
+    return [r.record() for r in rows]
+
+
+def test_scoreboard_counts_the_report_budget_and_reduced_rows_apart(tmp_path, monkeypatch):
     monkeypatch.setattr(publish, "CHAPTERS", tmp_path)
-    claims = [{"quantity": q, "reported": "1", "reproduced": "1", "difference": "0",
+    former = [{"quantity": q, "reported": "1", "reproduced": "1", "difference": "0",
                "tolerance": "± 0", "spread": "—", "verdict": v, "basis": "b"}
-              for q, v in (("a", "agrees"), ("b", "differs"), ("c", "differs"), ("d|e", "within spread"))]
-    _fake_chapter(tmp_path, "01_x", "Chapter X", _prov("01_x", "2026-01-01 10:00"), claims)
+              for q, v in (("a", "agrees"), ("b", "within spread"))]
+    _fake_chapter(tmp_path, "01_x", "Chapter X", _prov("01_x", "2026-01-01 10:00", profile="cpu"),
+                  _claims())
     _fake_chapter(tmp_path, "02_y", "Chapter Y", _prov("02_y", "2026-01-01 10:00"), [])
+    _fake_chapter(tmp_path, "03_z", "Chapter Z", _prov("03_z", "2026-01-01 10:00"), former)
     text = publish.scoreboard()
-    assert "| [Chapter X](chapters/01_x.ipynb) | 1 | 1 | 2 | 4 |" in text
+    # agrees/differs at the report's budget, agrees/differs at a reduced one, not judged, claims
+    assert "| [Chapter X](chapters/01_x.ipynb) | cpu | 1 | 1 | 0 | 1 | 1 | 4 |" in text
+    assert "| **all chapters** | | **1** | **1** | **0** | **1** | **1** | **4** |" in text
     assert "Chapter Y" not in text  # no claims: not on the scoreboard
-    assert "| **all chapters** | **1** | **1** | **2** | **4** |" in text
     assert "d\\|e" in text  # a pipe in a quantity does not break the table
+    # a chapter under the former rule is listed apart and not added to the totals
+    assert "## Published under the former rule" in text
+    assert "| [Chapter Z](chapters/03_z.ipynb) | full | 1 | 1 | 0 | 2 |" in text
+    assert "claims.csv" in text and "t(0.975, n−1)" in text
+    csv = publish.claims_csv().splitlines()
+    assert csv[0].startswith("chapter,profile,quantity") and len(csv) == 1 + 4
+    assert csv[1].startswith("01_x,cpu,a,number,0.98,1,2,") and "0.98 0.981" in csv[1]
+
+
+def test_scoreboard_recomputes_verdicts_from_the_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(publish, "CHAPTERS", tmp_path)
+    claims = _claims()
+    claims[0]["verdict"] = "differs"  # a stored verdict its numbers do not give
+    _fake_chapter(tmp_path, "01_x", "Chapter X", _prov("01_x", "2026-01-01 10:00"), claims)
+    with pytest.raises(ValueError, match="its numbers give 'agrees'"):
+        publish.scoreboard()
+
+
+# --- publishing several notebooks ----------------------------------------------------------------
+
+PASSING = """# %% [markdown]
+# # Passing
+
+# %%
+from shared.reporting import Comparison, Tolerance, start_run
+run = start_run("01_pass")
+
+# %%
+run.compare([Comparison("q", 1.0, [1.0, 1.0], Tolerance.exact())])
+
+# %%
+run.finish()
+"""
+
+
+def test_publish_many_goes_on_after_a_failure_and_keeps_the_failed_notebook(tmp_path, monkeypatch,
+                                                                            capsys):
+    for name in ("CHAPTERS", "RUNS_HISTORY", "RUNS_TABLE", "SCOREBOARD", "CLAIMS_CSV"):
+        monkeypatch.setattr(publish, name, tmp_path / (name.lower() + ".out") if name != "CHAPTERS"
+                            else tmp_path)
+    (tmp_path / "01_pass.py").write_text(PASSING)
+    failing = PASSING.replace("01_pass", "02_fail").replace("run.finish()", "raise RuntimeError('boom')")
+    (tmp_path / "02_fail.py").write_text(failing)
+    old = nbformat.v4.new_notebook()
+    old.metadata["marker"] = "the last published version"
+    nbformat.write(old, tmp_path / "02_fail.ipynb")
+    code = publish.main([str(tmp_path / "02_fail.py"), str(tmp_path / "01_pass.py"),
+                         "--profile", "cpu"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "1 of 2 failed: 02_fail" in err and "boom" in err
+    assert "[1/2] 01_pass.py" in out and "[2/2] 02_fail.py" in out  # file order
+    kept = nbformat.read(tmp_path / "02_fail.ipynb", as_version=4)
+    assert kept.metadata["marker"] == "the last published version"  # not half-written
+    done = nbformat.read(tmp_path / "01_pass.ipynb", as_version=4)
+    assert done.metadata["provenance"]["profile"] == "cpu"
+    assert done.metadata["claims"][0]["verdict"] == "agrees"
+    assert [p["chapter"] for p in publish.read_history()] == ["01_pass"]
+    summary = [line for line in out.splitlines() if line.startswith(("01_pass", "02_fail"))]
+    assert summary[0].split()[:2] == ["01_pass", "cpu"] and "agrees 1" in summary[0]
+    assert "published" in summary[0] and "failed: CellExecutionError" in summary[1]
+    assert not list(tmp_path.glob(".*.tmp*"))
+    # a second run knows how long the first took
+    capsys.readouterr()
+    assert publish.main([str(tmp_path / "01_pass.py"), "--profile", "cpu"]) == 0
+    assert " left" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_publish_refuses_smoke_over_a_chapter_and_unknown_profiles(capsys):
+    py = str(SOURCES[0])
+    with pytest.raises(SystemExit):
+        publish.main([py, "--profile", "smoke"])
+    assert "never published" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        publish.main([py, "--profile", "fast"])
+    assert "full, cpu, smoke" in capsys.readouterr().err
+
+
+def test_makers_of_handed_on_models_run_before_their_users():
+    users = [CHAPTERS / "13_gan_seeds.py", CHAPTERS / "13_gan_tables.py", CHAPTERS / "12_augmentation.py"]
+    order = [p.stem for p in publish.in_order([*users, CHAPTERS / "13_gan.py"])]
+    assert order == ["13_gan", "12_augmentation", "13_gan_seeds", "13_gan_tables"]
 
 
 # --- the checker itself must be able to fail ---------------------------------------------------

@@ -12,7 +12,6 @@ from shared.reporting import (
     format_duration,
     format_table,
     mean_sd,
-    paired_direction,
     table,
     verdict_counts,
 )
@@ -64,7 +63,7 @@ def test_code_hash_sees_cell_boundaries(tmp_path):
 NBSP = "\u00a0"
 
 
-def test_comparison_verdicts_and_stats():
+def test_comparison_verdicts_and_cells():
     rows = [
         Comparison("acc", 0.9918, [0.990, 0.992, 0.994], Tolerance.binomial(0.9918, 10_000),
                    kind="percent"),
@@ -75,29 +74,49 @@ def test_comparison_verdicts_and_stats():
     assert t.loc["acc", "verdict"] == "agrees"
     assert t.loc["acc", "reproduced"] == f"99.20% ±{NBSP}0.20{NBSP}pt (n=3)"
     assert t.loc["acc", "difference"] == f"+0.02{NBSP}pt"
-    assert t.loc["loss", "verdict"] == "differs"  # one value: no spread to fall back on
+    assert t.loc["loss", "verdict"] == "differs"  # one value: no seed term
+    assert "one run of ours" in t.loc["loss", "basis"] and t.loc["loss", "seed spread"] == "—"
     assert t.loc["loss", "reproduced"] == "0.0500"
-    assert t.loc["loss", "tolerance"] == f"±{NBSP}10.0%"
+    assert t.loc["loss", "tolerance"] == f"±{NBSP}0.0026"  # 10 % of the reported 0.0264
     assert t.loc["params", "verdict"] == "agrees" and t.loc["params", "reported"] == "93,322"
-    mean, sd, n = rows[0].stats()
-    assert mean == pytest.approx(0.992) and sd == pytest.approx(0.002) and n == 3
-    assert verdict_counts(t) == {"agrees": 2, "within spread": 0, "differs": 1}
+    r = rows[0].record()
+    assert r["mean"] == pytest.approx(0.992) and r["sd"] == pytest.approx(0.002) and r["n"] == 3
+    assert r["values"] == [0.990, 0.992, 0.994] and r["budget"] == "report"
+    assert verdict_counts(t) == {"agrees": 2, "differs": 1, "not judged": 0}
 
 
-def test_within_spread_sits_between_the_tolerance_and_the_run_to_run_spread():
-    tol = Tolerance.stated(0.001, "tight on purpose")
-    # our mean 0.980, sd 0.01 over n=4: spread for a single reported run = 2*0.01*sqrt(1 + 1/4)
-    values = [0.97, 0.98, 0.99, 0.98]
+def test_interval_combines_tolerance_and_t_based_seed_term():
+    from scipy import stats
+
+    tol = Tolerance.stated(0.003, "stated for the test")
+    values = [0.97, 0.98, 0.99, 0.98]  # mean 0.98, n = 4
     sd = pd.Series(values).std()
-    spread = 2 * sd * math.sqrt(1 + 1 / 4)
-    inside = Comparison("q", 0.980 + 0.9 * spread, values, tol)
-    outside = Comparison("q", 0.980 + 1.1 * spread, values, tol)
-    close = Comparison("q", 0.9805, values, tol)
-    assert inside.run_spread() == pytest.approx(spread)
-    assert (close.verdict(), inside.verdict(), outside.verdict()) == ("agrees", "within spread", "differs")
-    # a reported mean of 5 folds is compared with the spread of a 5-fold mean
-    folds = Comparison("q", 0.98, values, tol, reported_n=5)
-    assert folds.run_spread() == pytest.approx(2 * sd * math.sqrt(1 / 5 + 1 / 4))
+    seed = stats.t.ppf(0.975, 3) * sd * math.sqrt(1 + 1 / 4)
+    half = math.sqrt(0.003 ** 2 + seed ** 2)
+    r = Comparison("q", 0.98 + 0.99 * half, values, tol).record()
+    assert r["t_quantile"] == pytest.approx(3.182, abs=1e-3)
+    assert r["seed_term"] == pytest.approx(seed) and r["interval"] == pytest.approx(half)
+    assert r["verdict"] == "agrees"
+    assert Comparison("q", 0.98 + 1.01 * half, values, tol).verdict() == "differs"
+    assert Comparison("q", 0.98 - 1.01 * half, values, tol).verdict() == "differs"
+    # a reported mean of 5 folds: the report's side of the seed term shrinks
+    folds = Comparison("q", 0.98, values, tol, reported_n=5).record()
+    assert folds["seed_term"] == pytest.approx(stats.t.ppf(0.975, 3) * sd * math.sqrt(1 / 5 + 1 / 4))
+    # with 3 seeds the t quantile is 4.30, not the 2 of a normal rule
+    assert Comparison("q", 0.5, [0.1, 0.2, 0.3], tol).record()["t_quantile"] == pytest.approx(4.303,
+                                                                                              abs=1e-3)
+
+
+def test_an_unjudged_row_has_no_verdict_and_needs_its_reason():
+    row = Comparison("15 epochs against the report's 45", 0.854, [0.80, 0.81],
+                     unjudged="another budget: 15 epochs, the report's 45", kind="percent")
+    r = row.record()
+    assert r["verdict"] == "not judged" and not r["judged"]
+    cells = row.row()
+    assert cells["interval"] == "—" and cells["basis"].startswith("another budget")
+    with pytest.raises(TypeError, match="unjudged"):
+        Comparison("q", 1.0, 1.0)
+    assert verdict_counts([r]) == {"agrees": 0, "differs": 0, "not judged": 1}
 
 
 def test_relative_tolerance_scales_with_the_reported_value():
@@ -108,12 +127,18 @@ def test_relative_tolerance_scales_with_the_reported_value():
 
 def test_tolerances_come_from_their_reasons():
     b = Tolerance.binomial(0.99, 10_000)
-    assert b.value == pytest.approx(2 * math.sqrt(0.99 * 0.01 / 10_000))
-    assert "10,000 items" in b.basis and not b.relative
+    # two test sets, the report's and ours, each with its own sampling error
+    assert b.value == pytest.approx(2 * math.sqrt(0.99 * 0.01 * 2 / 10_000))
+    assert "10,000 items" in b.basis and "both" not in b.basis and not b.relative
+    sized = Tolerance.binomial(0.99, 10_000, n_report=2_000, printed=0.005)
+    assert sized.value == pytest.approx(2 * math.sqrt(0.99 * 0.01 * (1 / 10_000 + 1 / 2_000)) + 0.005)
+    assert "2,000" in sized.basis and "printed precision" in sized.basis
+    with pytest.raises(ValueError, match="positive"):
+        Tolerance.binomial(0.9, 0)
     losses = [0.0, 0.1, 0.2, 0.3]
     m = Tolerance.mean(losses, "a mean loss", relative=True)
     se = pd.Series(losses).std() / 2
-    assert m.relative and m.value == pytest.approx(2 * se / 0.15)
+    assert m.relative and m.value == pytest.approx(2 * math.sqrt(2) * se / 0.15)
     s = Tolerance.sd(0.0013, 5)
     assert s.value == pytest.approx(2 * 0.0013 / math.sqrt(8))
     assert Tolerance.exact().value == 0
@@ -121,6 +146,8 @@ def test_tolerances_come_from_their_reasons():
         Tolerance.stated(0.1, "  ")
     with pytest.raises(TypeError, match="Tolerance"):
         Comparison("q", 1.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match="budget"):
+        Comparison("q", 1.0, 1.0, Tolerance.exact(), budget="small")
     with pytest.raises(ValueError, match="kind"):
         Comparison("q", 1.0, 1.0, Tolerance.exact(), kind="ratio")
 
@@ -155,8 +182,9 @@ def test_format_duration():
     assert format_duration(None) == "running"
 
 
-def test_compare_records_claims_and_glues_the_verdict_counts(tmp_path, monkeypatch):
+def test_compare_records_claims_as_numbers_and_glues_the_verdict_counts(tmp_path, monkeypatch):
     import shared.reporting as reporting
+    from shared.profile import budget
 
     glued = {}
     monkeypatch.setattr(reporting, "glue", lambda name, value, fmt=None: glued.update(
@@ -164,23 +192,27 @@ def test_compare_records_claims_and_glues_the_verdict_counts(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, CHAPTER)
     run = reporting.start_run("ch")
+    budget(full=dict(epochs=10, seeds=[1, 2, 3]), cpu=dict(seeds=[1, 2]),
+           why=dict(seeds="fewer seeds for the extras"), smoke=dict(epochs=1, seeds=[1, 2]),
+           profile="cpu")
     rows = [Comparison("a", 0.98, [0.98, 0.981], Tolerance.binomial(0.98, 1000)),
-            Comparison("b", 0.90, [0.98, 0.981], Tolerance.binomial(0.90, 1000)),
-            Comparison("c", 3, 3, Tolerance.exact(), kind="count")]
+            Comparison("b", 0.90, [0.98, 0.981], Tolerance.binomial(0.90, 1000), uses=("epochs",)),
+            Comparison("c", 3, 3, Tolerance.exact(), kind="count", uses=()),
+            Comparison("d", 3, 4, kind="count", unjudged="another protocol")]
     frame = run.compare(rows, glue_counts=True)
-    assert [c["quantity"] for c in run.claims] == ["a", "b", "c"]
-    assert glued == {"n_rows": "3", "n_agrees": "2", "n_within_spread": "0", "n_differs": "1"}
-    assert list(frame["verdict"]) == ["agrees", "differs", "agrees"]
+    assert [c["quantity"] for c in run.claims] == ["a", "b", "c", "d"]
+    assert run.claims[0]["values"] == [0.98, 0.981] and isinstance(run.claims[0]["interval"], float)
+    # the cpu budget reduces the seeds: a row that depends on everything is at a reduced budget, one
+    # that depends only on the epochs (or on nothing) is at the report's
+    assert [c["budget"] for c in run.claims] == ["reduced", "report", "report", "reduced"]
+    assert glued == {"n_rows": "4", "n_judged": "3", "n_agrees": "2", "n_differs": "1",
+                     "n_not_judged": "1"}
+    assert list(frame["verdict"]) == ["agrees", "differs", "agrees", "not judged"]
     glued.clear()
     run.compare(rows)
     assert glued == {}
 
 
-def test_mean_sd_and_paired_direction():
+def test_mean_sd():
     assert mean_sd([0.98, 0.99, 1.0]) == "99.00% ± 1.00"
     assert mean_sd([2.0, 3.0], percent=False, decimals=3) == "2.500 ± 0.707"
-    assert paired_direction([1.0, 1.1, 0.9]) == 1
-    assert paired_direction([-1.0, -1.1, -0.9]) == -1
-    assert paired_direction([1.0, -1.0, 0.5]) == 0  # mean 0.17, 2 SE 1.2
-    with pytest.raises(ValueError, match="two"):
-        paired_direction([1.0])

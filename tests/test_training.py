@@ -85,3 +85,66 @@ def test_handoff_maker_and_folder(tmp_path, monkeypatch):
     assert handoff_maker(tmp_path / "96_none.py") is None
     path = handoff_path("97_maker", "net", where=tmp_path)  # without changing folder
     assert path.name == "net.keras" and path.parent.name.startswith("97_maker-")
+
+
+# --- cost per step and the run estimate ------------------------------------------------------------
+
+def _tiny_model():
+    import keras
+
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    return m
+
+
+def test_step_cost_times_training_steps_and_checks_its_input():
+    import numpy as np
+
+    from shared.training import step_cost
+
+    x, y = np.random.rand(10, 4).astype("float32"), np.arange(10) % 3
+    m = _tiny_model()
+    cost = step_cost(m, x, y, batch_size=8, steps=5, warmup=1)
+    assert 0 < cost < 5
+    assert m.optimizer.iterations.numpy() == 1 + 5  # warm-up and timed steps, each one batch
+    with pytest.raises(ValueError, match="at least batch_size=16"):
+        step_cost(m, x, y, batch_size=16)
+
+
+def test_run_plan_estimates_and_stops_a_cpu_run_that_cannot_fit(monkeypatch, capsys):
+    from shared.profile import budget
+    from shared.training import IGNORE_ESTIMATE_ENV, RunPlan, RunTooLong
+
+    monkeypatch.delenv(IGNORE_ESTIMATE_ENV, raising=False)
+    b = budget(full=dict(epochs=10), smoke=dict(epochs=1), profile="cpu")
+    plan = RunPlan(b)
+    plan.add("SGD", steps=1000, seconds_per_step=0.5)
+    plan.add("Adam", steps=2000, seconds_per_step=0.25)
+    assert plan.total_s(other_s=100) == pytest.approx(1100)
+    assert plan.check(other_s=100) == pytest.approx(1100)
+    assert "estimated run: 18 min 20.0 s" in capsys.readouterr().out
+    with pytest.raises(RunTooLong, match="past the cpu profile's 30 min"):
+        plan.check(other_s=100, elapsed_s=800)
+    monkeypatch.setenv(IGNORE_ESTIMATE_ENV, "1")
+    assert plan.check(elapsed_s=800) == pytest.approx(1800)
+    # other profiles print the estimate and do not stop
+    monkeypatch.delenv(IGNORE_ESTIMATE_ENV)
+    smoke = RunPlan(budget(full=dict(epochs=10), smoke=dict(epochs=1), profile="smoke"))
+    smoke.add("x", steps=10_000, seconds_per_step=1.0)
+    assert smoke.check() == 10_000
+    with pytest.raises(ValueError, match="negative"):
+        smoke.add("y", steps=-1, seconds_per_step=1.0)
+
+
+def test_bf16_only_where_the_cpu_has_it_and_only_at_cpu(monkeypatch):
+    from shared import training
+
+    assert training.cpu_has_bf16("flags\t: fpu avx512f avx512_bf16 sse\n")
+    assert training.cpu_has_bf16("flags\t: fpu amx_bf16 amx_tile\n")
+    assert not training.cpu_has_bf16("flags\t: fpu avx2 avx512f\n")
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: True)
+    assert training.dtype_policy_for("cpu") == "mixed_bfloat16"
+    assert training.dtype_policy_for("cpu", wanted=False) == "float32"
+    assert training.dtype_policy_for("full") == "float32"
+    monkeypatch.setattr(training, "cpu_has_bf16", lambda: False)
+    assert training.dtype_policy_for("cpu") == "float32"

@@ -1,0 +1,79 @@
+"""Paired comparisons over seeds: a null difference is called real at most at the stated rate, a
+large one is found, and too few seeds or no spread give 'undecided' rather than a verdict."""
+
+import math
+
+import numpy as np
+import pytest
+
+from shared.reporting import holm, paired_direction, paired_frame, paired_test, paired_tests
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_a_null_difference_is_called_real_at_most_at_the_stated_rate(n):
+    rng = np.random.default_rng(0)
+    sims = 4000
+    called = sum(paired_test(rng.normal(0, 0.01, n)).outcome in ("higher", "lower")
+                 for _ in range(sims))
+    rate, se = called / sims, math.sqrt(0.05 * 0.95 / sims)
+    assert rate <= 0.05 + 3 * se, rate
+    assert rate >= 0.05 - 3 * se, rate  # and it is a 5 % test, not a much stricter one
+
+
+def test_the_former_two_se_rule_would_have_failed_this_test():
+    # the rule this replaces (|mean| > 2 SE) calls about 18 % of null differences real with 3 seeds
+    rng = np.random.default_rng(1)
+    d = rng.normal(0, 1, (4000, 3))
+    two_se = np.abs(d.mean(1)) > 2 * d.std(1, ddof=1) / math.sqrt(3)
+    assert 0.15 < two_se.mean() < 0.21
+
+
+def test_a_large_difference_is_found_with_its_sign():
+    rng = np.random.default_rng(2)
+    found = [paired_test(rng.normal(0.03, 0.01, 5)).outcome for _ in range(500)]
+    assert found.count("higher") / 500 > 0.95
+    assert paired_test([-0.031, -0.029, -0.03, -0.028]).outcome == "lower"
+
+
+def test_holm_keeps_the_family_wise_rate_over_eight_null_comparisons():
+    rng = np.random.default_rng(3)
+    sims, any_called = 2000, 0
+    for _ in range(sims):
+        family = {f"c{i}": rng.normal(0, 1, 5) for i in range(8)}
+        any_called += any(r.direction for r in paired_tests(family))
+    rate = any_called / sims
+    assert rate <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / sims), rate
+
+
+def test_holm_adjusted_pvalues_match_the_textbook_example():
+    # Holm (1979) step-down: sorted p 0.01, 0.02, 0.03, 0.04 over m = 4 -> 0.04, 0.06, 0.06, 0.06
+    assert holm([0.03, 0.01, 0.04, 0.02]) == pytest.approx([0.06, 0.04, 0.06, 0.06])
+    assert math.isnan(holm([0.01, float("nan")])[1]) and holm([0.01, float("nan")])[0] == 0.01
+
+
+def test_too_few_seeds_or_no_spread_is_undecided():
+    one = paired_test([0.02])
+    assert one.outcome == "undecided" and "at least two" in one.reason
+    # every seed the same difference (accuracies move in steps of 1/n): no spread for a t-test;
+    # the exact sign-flip test cannot reach 5 % with 3 seeds (best two-sided p = 0.25) ...
+    same = paired_test([0.005, 0.005, 0.005])
+    assert same.outcome == "undecided" and "sign-flip" in same.test
+    # ... and can with 6 (p = 2/64)
+    assert paired_test([0.005] * 6).outcome == "higher"
+    assert paired_test([0.0, 0.0, 0.0]).outcome == "no difference detected"
+
+
+def test_the_verdict_line_says_what_it_rests_on():
+    rs = paired_tests({"a": [0.011, 0.013, 0.012, 0.014, 0.010], "b": [0.01, -0.01, 0.0]})
+    line = rs[0].line()
+    assert line.startswith("higher: +1.20 ± 0.16 pt over 5 seeds")
+    assert "paired t-test, Holm over 2 comparisons, p = " in line
+    assert rs[1].outcome == "no difference detected" and "over 3 seeds" in rs[1].line()
+    frame = paired_frame(rs)
+    assert list(frame["verdict"]) == ["higher", "no difference detected"]
+    assert frame.loc["a", "seeds"] == 5
+    assert paired_direction([1.0, 1.1, 0.9]) == 1 and paired_direction([1.0, -1.0, 0.5]) == 0
+    with pytest.raises(ValueError, match="NaN"):
+        paired_tests({"x": [0.1, float("nan")]})
+    with pytest.raises(ValueError, match="at least one"):
+        paired_tests({})
