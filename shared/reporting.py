@@ -465,13 +465,24 @@ class Tolerance:
 
     @classmethod
     def binomial(cls, p: float, n: int, k: float = 2.0, n_report: int | None = None,
-                 printed: float = 0.0) -> Tolerance:
+                 printed: float = 0.0, same_set: bool = False) -> Tolerance:
         """Sampling error of the difference between an accuracy near ``p`` on our ``n`` test items
         and the report's on its own ``n_report`` (None: as many as ours, drawn independently):
         ``k``·√(p(1−p)(1/n + 1/n_report)), plus ``printed``, the rounding of the report's number
-        (e.g. 0.005 for whole percentages), added in full."""
+        (e.g. 0.005 for whole percentages), added in full.
+
+        ``same_set``: the report scored the very same items (MNIST's official test set, say), so
+        the two numbers share their draw of items and only one set's error, ``k``·√(p(1−p)/n),
+        is counted."""
         if n < 1 or (n_report is not None and n_report < 1):
             raise ValueError("test-set sizes must be positive")
+        if same_set:
+            se = math.sqrt(p * (1 - p) / n)
+            rounding = f" plus ±{100 * printed:g} pt printed precision" if printed else ""
+            return cls(k * se + printed,
+                       f"sampling error of an accuracy near {100 * p:.2f}% on the same {n:,} items "
+                       f"the report scored (one set's draw): {k:g} SE, SE = √(p(1−p)/n) = "
+                       f"{100 * se:.3f} pt{rounding}")
         nr = n if n_report is None else n_report
         se = math.sqrt(p * (1 - p) * (1 / n + 1 / nr))
         theirs = "as many, drawn apart" if n_report is None else f"{nr:,}"

@@ -135,6 +135,9 @@ def test_tolerances_come_from_their_reasons():
     assert "2,000" in sized.basis and "printed precision" in sized.basis
     with pytest.raises(ValueError, match="positive"):
         Tolerance.binomial(0.9, 0)
+    same = Tolerance.binomial(0.99, 10_000, same_set=True)
+    assert same.value == pytest.approx(2 * math.sqrt(0.99 * 0.01 / 10_000))
+    assert "same 10,000 items" in same.basis
     losses = [0.0, 0.1, 0.2, 0.3]
     m = Tolerance.mean(losses, "a mean loss", relative=True)
     se = pd.Series(losses).std() / 2
