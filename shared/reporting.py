@@ -310,6 +310,8 @@ class PairedResult:
     def line(self, scale: float = 100.0, unit: str = "pt", decimals: int = 2) -> str:
         """The verdict in words with what it rests on, e.g. ``higher: +1.23 ± 0.40 pt over 5 seeds
         (t-test, Holm over 3 comparisons, p = 0.012)``."""
+        if self.n == 0:
+            return f"{self.outcome}: no seeds ({self.reason})"
         sd = "" if math.isnan(self.sd) else f" ± {scale * self.sd:.{decimals}f}"
         rests = f"over {self.n} seed{'s' if self.n != 1 else ''}"
         how = self.test + (f", Holm over {self.family} comparisons" if self.family > 1 else "")

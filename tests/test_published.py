@@ -15,10 +15,10 @@ from shared.publish import (
     RUNS_TABLE,
     SCOREBOARD,
     check_published,
+    claims_csv,
     published_chapters,
     read_history,
     runs_table,
-    claims_csv,
     scoreboard,
 )
 

@@ -39,9 +39,9 @@
 # Download {download}`the source (.py) <01_mnist_cnn.py>` or
 # {download}`the notebook (.ipynb) <01_mnist_cnn.ipynb>`. In a clone of the book's
 # repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/01_mnist_cnn.py` runs it at the `cpu` budget
-# below (here the report's own), and adding `--profile smoke --out try.ipynb` runs it on a slice of the data in
-# about a minute.
+# `python -m shared.publish book/chapters/01_mnist_cnn.py` runs it at the `cpu`
+# budget below (here the report's own), and adding `--profile smoke --out try.ipynb`
+# runs it on a slice of the data in about a minute.
 # ```
 
 # %% tags=["remove-stderr"]
@@ -385,21 +385,21 @@ erratum = pd.DataFrame(
 )
 display(table(erratum, percent=["train accuracy", "test accuracy"]))
 glue("listing_test_acc", l_test[1], ".2%")
-# the two networks on the same test digits: McNemar's exact test on the digits they disagree on
+# the two networks on the same test digits: McNemar's exact test on the digits
+# they disagree on
 l_pred = listing.predict(x_test, batch_size=1024, verbose=0).argmax(axis=1)
 t_pred = model.predict(x_test, batch_size=1024, verbose=0).argmax(axis=1)
 only_text = int(((t_pred == y_test) & (l_pred != y_test)).sum())
 only_listing = int(((t_pred != y_test) & (l_pred == y_test)).sum())
-mcnemar = stats.binomtest(only_text, only_text + only_listing, 0.5) if only_text + only_listing \
-    else None
-mc_p = mcnemar.pvalue if mcnemar else 1.0
-print(f"right only for the text's network: {only_text}; only for the listing's: {only_listing}; "
-      f"McNemar exact p = {mc_p:.3g}")
+n_disagree = only_text + only_listing
+mc_p = stats.binomtest(only_text, n_disagree, 0.5).pvalue if n_disagree else 1.0
+print(f"right only for the text's network: {only_text}; only for the listing's: "
+      f"{only_listing}; McNemar exact p = {mc_p:.3g}")
 glue("only_text", only_text, "d")
 glue("only_listing", only_listing, "d")
 glue("mcnemar_p", mc_p, ".3g")
-glue("listing_verdict", "the two differ by more than chance explains (p ≤ 0.05)" if mc_p <= 0.05
-     else "a difference this size could be chance (p > 0.05)")
+glue("listing_verdict", "the two differ by more than chance explains (p ≤ 0.05)"
+     if mc_p <= 0.05 else "a difference this size could be chance (p > 0.05)")
 
 # %% [markdown]
 # The listing's network has about four times as many parameters, almost all of them in
@@ -465,8 +465,10 @@ verdict = dict(zip(comparison["quantity"], comparison["verdict"], strict=True))
 for key, quantity in {"v_cv_acc": "CV valid accuracy (mean over folds)",
                       "v_cv_sd": "CV valid accuracy (sd over folds)",
                       "v_epochs": "mean best epoch over folds",
-                      "v_train_acc": "final train accuracy", "v_train_loss": "final train loss",
-                      "v_test_acc": "test accuracy", "v_test_loss": "test loss"}.items():
+                      "v_train_acc": "final train accuracy",
+                      "v_train_loss": "final train loss",
+                      "v_test_acc": "test accuracy",
+                      "v_test_loss": "test loss"}.items():
     glue(key, verdict[quantity])
 
 # %% [markdown]
@@ -493,9 +495,10 @@ for key, quantity in {"v_cv_acc": "CV valid accuracy (mean over folds)",
 #   report's rule selects {glue}`selected_epochs` epochs here. How far apart the folds
 #   are shows how loosely one run of the procedure pins the count down.
 # - **Cross-validated accuracy ({glue}`v_cv_acc`; its sd over folds: {glue}`v_cv_sd`).**
-#   {glue}`cv_acc_mean` ± {glue}`cv_acc_sd` over the folds, against the report's 98.92% ±
-#   0.13%. As in the report, each fold is scored after training stops, three epochs past
-#   its best validation loss, so a fold that stopped on a noisy upturn is scored there.
+#   {glue}`cv_acc_mean` ± {glue}`cv_acc_sd` over the folds, against the report's
+#   98.92% ± 0.13%. As in the report, each fold is scored after training stops,
+#   three epochs past its best validation loss, so a fold that stopped on a noisy
+#   upturn is scored there.
 # - **"Training on all the data helped."** The report explains the rise from
 #   cross-validated to test accuracy by the larger training set (60,000 images instead
 #   of 48,000). Here the test mean exceeds the cross-validated mean by
