@@ -307,19 +307,33 @@ def spoken_mfcc(n_mfcc: int = 13, frame_ms: float = 15.0, hop_ms: float = 7.5, n
         max_frames = max(len(m) for m in mfccs)
         out = {"mean": mean, "std": std, "n_fft": np.array(n_fft), "hop_length": np.array(hop)}
         for name, idx in parts.items():
-            normed = [(mfccs[i] - mean) / std for i in idx]
-            padded = np.zeros((len(idx), max_frames, n_mfcc), dtype=np.float32)
-            for row, m in enumerate(normed):
-                padded[row, : len(m)] = m
-            out[f"{name}_frames"] = np.concatenate(normed).astype(np.float32)
-            out[f"{name}_lengths"] = np.array([len(m) for m in normed])
-            out[f"{name}_mean"] = np.stack([m.mean(axis=0) for m in normed]).astype(np.float32)
-            out[f"{name}_padded"] = padded.reshape(len(idx), -1)
+            inputs = mfcc_inputs([mfccs[i] for i in idx], mean, std, max_frames)
+            out[f"{name}_frames"] = np.concatenate(inputs["frames"]).astype(np.float32)
+            out[f"{name}_lengths"] = np.array([len(m) for m in inputs["frames"]])
+            out[f"{name}_mean"] = inputs["mean"]
+            out[f"{name}_padded"] = inputs["padded"]
             out[f"{name}_y"] = fsdd["digit"][idx]
             out[f"{name}_index"] = idx
         return out
 
     return cached("spoken_mfcc", params, build)
+
+
+def mfcc_inputs(frames: list[np.ndarray], mean: np.ndarray, std: np.ndarray,
+                max_frames: int) -> dict:
+    """The three inputs report 001 P1 builds from raw MFCC frame sequences ``(T_i, n_mfcc)``:
+    ``frames`` z-scored with ``mean`` and ``std``, each recording's ``mean`` frame, and the
+    z-scored frames zero-padded to ``max_frames`` and flattened (``padded``)."""
+    if any(len(f) > max_frames for f in frames):
+        raise ValueError(f"a recording has more than max_frames={max_frames} frames")
+    normed = [(f - mean) / std for f in frames]
+    n_mfcc = normed[0].shape[1] if normed else len(mean)
+    padded = np.zeros((len(normed), max_frames, n_mfcc), dtype=np.float32)
+    for row, f in enumerate(normed):
+        padded[row, : len(f)] = f
+    means = (np.stack([f.mean(axis=0) for f in normed]).astype(np.float32) if normed
+             else np.zeros((0, n_mfcc), np.float32))
+    return {"frames": normed, "mean": means, "padded": padded.reshape(len(normed), -1)}
 
 
 def frames_of(features: dict, split: str) -> list[np.ndarray]:

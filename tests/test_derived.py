@@ -269,3 +269,15 @@ def test_cifar10_splits_are_disjoint_stratified_and_scaled(data_env):
     assert not any(img.tobytes() in flat for img in d["x_train"])
     with pytest.raises(ValueError, match="more than"):
         derived.cifar10_splits(50_000, 1)
+
+
+def test_mfcc_inputs_normalise_pad_and_average():
+    frames = [np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0, 6.0]])]
+    out = derived.mfcc_inputs(frames, mean=np.array([1.0, 2.0]), std=np.array([2.0, 2.0]),
+                              max_frames=3)
+    assert np.allclose(out["frames"][0], [[0, 0], [1, 1]])
+    assert np.allclose(out["mean"], [[0.5, 0.5], [2.0, 2.0]])
+    assert out["padded"].shape == (2, 6)
+    assert np.allclose(out["padded"][1], [2, 2, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="max_frames=1"):
+        derived.mfcc_inputs(frames, np.zeros(2), np.ones(2), max_frames=1)
