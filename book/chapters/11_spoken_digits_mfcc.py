@@ -42,8 +42,9 @@
 # Download {download}`the source (.py) <11_spoken_digits_mfcc.py>` or
 # {download}`the notebook (.ipynb) <11_spoken_digits_mfcc.ipynb>`. In a clone of the
 # book's repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/11_spoken_digits_mfcc.py` runs it at the full
-# budget below, and adding `--profile smoke --out try.ipynb` runs a one-minute version.
+# `python -m shared.publish book/chapters/11_spoken_digits_mfcc.py` runs it at the `cpu`
+# budget below (`--profile full` for the report's and all our repeats), and adding
+# `--profile smoke --out try.ipynb` runs a one-minute version.
 # ```
 
 # %% tags=["remove-stderr"]

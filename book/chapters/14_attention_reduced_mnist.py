@@ -38,8 +38,8 @@
 # {download}`the notebook (.ipynb) <14_attention_reduced_mnist.ipynb>`. In a clone of
 # the book's repository, `pip install -e .`; then
 # `python -m shared.publish book/chapters/14_attention_reduced_mnist.py` runs it at the
-# full budget below, and adding `--profile smoke --out try.ipynb` runs a one-minute
-# version.
+# `cpu` budget below (here the report's own), and adding
+# `--profile smoke --out try.ipynb` runs a one-minute version.
 # ```
 
 # %% tags=["remove-stderr"]

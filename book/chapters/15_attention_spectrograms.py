@@ -40,8 +40,8 @@
 # {download}`the notebook (.ipynb) <15_attention_spectrograms.ipynb>`. In a clone of
 # the book's repository, `pip install -e .`; then
 # `python -m shared.publish book/chapters/15_attention_spectrograms.py` runs it at the
-# full budget below, and adding `--profile smoke --out try.ipynb` runs a one-minute
-# version.
+# `cpu` budget below (`--profile full` for the report's budget and all our repeats),
+# and adding `--profile smoke --out try.ipynb` runs a one-minute version.
 # ```
 
 # %% tags=["remove-stderr"]
