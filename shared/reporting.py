@@ -94,14 +94,20 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+#: files the publisher itself rewrites after each notebook (not sources: a run that follows another
+#: in one ``shared.publish`` call must not count them as changes)
+GENERATED = ("runs.md", "runs.json", "claims.md", "claims.csv")
+
+
 def git_commit(path: Path | str = ".") -> str:
-    """Short commit of the checkout, with ``+changes`` when tracked sources differ from it."""
+    """Short commit of the checkout, with ``+changes`` when tracked sources differ from it
+    (notebooks and the publisher's generated files do not count)."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=path, check=True,
                                 capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-             ":(exclude,top)*.ipynb", ":(exclude,top)book/runs.md"],
+             ":(exclude,top)*.ipynb", *(f":(exclude,top)book/{name}" for name in GENERATED)],
             cwd=path, check=True, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -219,3 +219,26 @@ def test_compare_records_claims_as_numbers_and_glues_the_verdict_counts(tmp_path
 def test_mean_sd():
     assert mean_sd([0.98, 0.99, 1.0]) == "99.00% ± 1.00"
     assert mean_sd([2.0, 3.0], percent=False, decimals=3) == "2.500 ± 0.707"
+
+
+def test_git_commit_ignores_notebooks_and_generated_files_but_not_sources(tmp_path):
+    import subprocess
+
+    from shared.reporting import git_commit
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "book").mkdir()
+    for name in ("src.py", "ch.ipynb", "book/claims.md", "book/runs.json", "book/claims.csv"):
+        (tmp_path / name).write_text("1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    clean = git_commit(tmp_path)
+    assert len(clean) == 12 and "+" not in clean
+    for name in ("ch.ipynb", "book/claims.md", "book/runs.json", "book/claims.csv"):
+        (tmp_path / name).write_text("2\n")
+    assert git_commit(tmp_path) == clean
+    (tmp_path / "src.py").write_text("2\n")
+    assert git_commit(tmp_path) == clean + "+changes"
