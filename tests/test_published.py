@@ -295,3 +295,37 @@ def test_checker_flags_a_missing_notebook(tmp_path):
     py = tmp_path / "99_x.py"
     py.write_text("# %%\nprint(1)\n")
     assert check_published(py) == ["99_x.py has no paired 99_x.ipynb"]
+
+
+def _glue_references(nb) -> set[str]:
+    import re
+
+    refs = set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            refs |= set(re.findall(r"\{glue(?::\w+)?\}`([^`<]+)`", cell.source))
+            refs |= set(re.findall(r"```\{glue(?::\w+)?\}\s+(\S+)", cell.source))
+    return refs
+
+
+def _glued(nb) -> set[str]:
+    return {o["metadata"]["scrapbook"]["name"] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "scrapbook" in o.get("metadata", {})}
+
+
+@pytest.mark.parametrize("ipynb", sorted(CHAPTERS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_glue_reference_of_a_published_notebook_is_glued(ipynb):
+    nb = nbformat.read(ipynb, as_version=4)
+    if not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
+        pytest.skip("not published")
+    missing = _glue_references(nb) - _glued(nb)
+    assert not missing, f"{ipynb.name}: prose refers to names no cell glued: {sorted(missing)}"
+
+
+def test_the_glue_check_can_fail():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Value {glue}`a` and {glue}`b`."),
+                nbformat.v4.new_code_cell("glue('a', 1)", outputs=[nbformat.v4.new_output(
+                    "display_data", data={"text/plain": "1"},
+                    metadata={"scrapbook": {"name": "a", "mime_prefix": ""}})])]
+    assert _glue_references(nb) - _glued(nb) == {"b"}
