@@ -414,9 +414,8 @@ for real in REPORT.index:
 comparison = run.compare(rows, glue_counts=True)
 
 # %% [markdown]
-# Of the {glue}`n_rows` cells, {glue}`n_agrees` agree with the report within
-# tolerance, {glue}`n_within_spread` differ by no more than our seed-to-seed spread,
-# and {glue}`n_differs` differ beyond both.
+# Of the {glue}`n_rows` cells, {glue}`n_agrees` agree with the report by the
+# rule stated under the table and {glue}`n_differs` differ.
 #
 # ## What holds up
 #

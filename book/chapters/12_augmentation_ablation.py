@@ -200,9 +200,8 @@ rows = [Comparison(f"300 real + {0 if k == 'no augmentation' else 1000} generate
 comparison = run.compare(rows, glue_counts=True)
 
 # %% [markdown]
-# Of the {glue}`n_rows` cells, {glue}`n_agrees` agree with the report within
-# tolerance, {glue}`n_within_spread` differ by no more than our seed-to-seed spread,
-# and {glue}`n_differs` differ beyond both.
+# Of the {glue}`n_rows` cells, {glue}`n_agrees` agree with the report by the
+# rule stated under the table and {glue}`n_differs` differ.
 #
 # ## What it shows
 #

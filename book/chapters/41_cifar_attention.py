@@ -286,9 +286,8 @@ rows = [
 comparison = run.compare(rows, glue_counts=True)
 
 # %% [markdown]
-# Of the {glue}`n_rows` numbers, {glue}`n_agrees` agree within tolerance,
-# {glue}`n_within_spread` differ by no more than a run-to-run spread, and
-# {glue}`n_differs` differ beyond both.
+# Of the {glue}`n_rows` numbers, {glue}`n_agrees` agree with the report by the
+# rule stated under the table and {glue}`n_differs` differ.
 #
 # ## What holds up
 #

@@ -54,7 +54,6 @@ from keras import layers
 from shared import budget, derived
 from shared.reporting import (
     Comparison,
-    Tolerance,
     glue,
     mean_sd,
     paired_direction,
@@ -200,15 +199,16 @@ fig.tight_layout()
 # %% [markdown]
 # ## Reported versus reproduced
 #
-# The report's test accuracy came from 45 epochs; these runs last 15, so the comparison
-# says how much of it a third of the training reaches, with two binomial standard
-# errors as the tolerance and our seeds' spread beside it.
+# The report's test accuracy came from 45 epochs; these runs last {glue}`epochs`, so the
+# row shows how much of it a third of the training reaches, beside the report's number
+# without a verdict: it is not a reproduction, and the scoreboard does not count it.
 
 # %%
 comparison = run.compare([
     Comparison(f"row-wise form, {B.epochs} epochs: test accuracy", 0.854,
-               list(wide["row-wise"]), Tolerance.binomial(0.854, len(y_test)),
-               kind="percent")], glue_counts=True)
+               list(wide["row-wise"]), kind="percent",
+               unjudged=f"another budget: {B.epochs} epochs against the report's 45")],
+    glue_counts=True)
 
 # %% [markdown]
 # ## What it shows

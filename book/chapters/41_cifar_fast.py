@@ -52,7 +52,7 @@ from IPython.display import display
 from keras import layers
 
 from shared import budget, derived, plots
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
+from shared.reporting import Comparison, glue, start_run, table
 from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
@@ -205,13 +205,14 @@ glue("fast_min", r.wall_time / 60, ".1f")
 # ## Reported versus reproduced
 #
 # Not a reproduction: the report's accuracy beside what the new recipe reaches in the
-# same time, with two binomial standard errors as the tolerance; "differs" upwards is
-# the point.
+# same time, shown without a verdict (another recipe), and not counted on the
+# scoreboard.
 
 # %%
 comparison = run.compare([
     Comparison("test accuracy, new recipe in the report recipe's time", 0.854, acc,
-               Tolerance.binomial(0.854, len(y_test)), kind="percent")],
+               kind="percent", unjudged="another recipe: batch 512, one-cycle AdamW, "
+               "label smoothing, in the time of the report's 45 epochs")],
     glue_counts=True)
 
 # %% [markdown]
