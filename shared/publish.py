@@ -66,9 +66,12 @@ def execute(py: Path, profile: str, timeout: int | None = None):
     nb = jupytext.read(py)
     with tempfile.TemporaryDirectory() as tmp:
         prov_file = Path(tmp) / "provenance.json"
-        env_before = {k: os.environ.get(k) for k in ("BOOK_PROFILE", PROVENANCE_OUT_ENV)}
+        env_before = {k: os.environ.get(k) for k in ("BOOK_PROFILE", PROVENANCE_OUT_ENV,
+                                                      "MPLBACKEND")}
         os.environ["BOOK_PROFILE"] = profile
         os.environ[PROVENANCE_OUT_ENV] = str(prov_file)
+        # a non-interactive MPLBACKEND (Agg, as CI sets) would keep every figure off the page
+        os.environ.pop("MPLBACKEND", None)
         n_code = sum(c.cell_type == "code" for c in nb.cells)
         state = {"i": 0, "t": time.perf_counter(), "t0": time.perf_counter()}
 
@@ -102,6 +105,12 @@ def execute(py: Path, profile: str, timeout: int | None = None):
         raise RuntimeError(f"{py.name} changed while it ran (code hash mismatch); run it again")
     if prov["profile"] != profile:
         raise RuntimeError(f"{py.name} ran at profile {prov['profile']!r}, asked for {profile!r}")
+    empty = [i for i, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1)
+             if not c.outputs]
+    if empty:
+        raise RuntimeError(f"{py.name}: code cells {empty} produced no output (a figure that did "
+                           "not render?); such a notebook would be re-executed by the book build, "
+                           "so it is not written")
     nb.metadata["provenance"] = prov
     nb.metadata["claims"] = claims
     return nb

@@ -172,6 +172,7 @@ PASSING = """# %% [markdown]
 # %%
 from shared.reporting import Comparison, Tolerance, start_run
 run = start_run("01_pass")
+print("started")
 
 # %%
 run.compare([Comparison("q", 1.0, [1.0, 1.0], Tolerance.exact())])
@@ -212,6 +213,28 @@ def test_publish_many_goes_on_after_a_failure_and_keeps_the_failed_notebook(tmp_
     capsys.readouterr()
     assert publish.main([str(tmp_path / "01_pass.py"), "--profile", "cpu"]) == 0
     assert " left" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_publish_refuses_a_notebook_with_a_silent_cell_and_draws_figures_under_agg(
+        tmp_path, monkeypatch, capsys):
+    for name in ("CHAPTERS", "RUNS_HISTORY", "RUNS_TABLE", "SCOREBOARD", "CLAIMS_CSV"):
+        monkeypatch.setattr(publish, name, tmp_path / (name.lower() + ".out") if name != "CHAPTERS"
+                            else tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as CI sets: figures must still reach the page
+    figure = PASSING.replace("# %%\nrun.finish()", "# %%\nimport matplotlib.pyplot as plt\n"
+                             "plt.plot([1, 2])\n\n# %%\nrun.finish()")
+    (tmp_path / "01_pass.py").write_text(figure)
+    assert publish.main([str(tmp_path / "01_pass.py"), "--profile", "cpu"]) == 0
+    nb = nbformat.read(tmp_path / "01_pass.ipynb", as_version=4)
+    plot_cell = [c for c in nb.cells if c.cell_type == "code"][2]
+    assert any("image/png" in o.get("data", {}) for o in plot_cell.outputs)
+    silent = PASSING.replace("01_pass", "02_silent").replace("# %%\nrun.finish()",
+                                                               "# %%\ny = 1\n\n# %%\nrun.finish()")
+    (tmp_path / "02_silent.py").write_text(silent)
+    capsys.readouterr()
+    assert publish.main([str(tmp_path / "02_silent.py"), "--profile", "cpu"]) == 1
+    assert "code cells [3] produced no output" in capsys.readouterr().err
+    assert not (tmp_path / "02_silent.ipynb").exists()
 
 
 def test_publish_refuses_smoke_over_a_chapter_and_unknown_profiles(capsys):
