@@ -602,7 +602,7 @@ class Comparison:
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
         t = self.tolerance
         tol = t.value * abs(float(self.reported)) if t.relative else t.value
-        return {
+        record = {
             "quantity": self.quantity, "kind": self.kind, "decimals": self.decimals,
             "reported": float(self.reported), "reported_n": int(self.reported_n),
             "values": values, "n": n, "mean": mean, "sd": sd,
@@ -610,8 +610,8 @@ class Comparison:
             "tolerance_basis": t.basis,
             "judged": not self.unjudged, "unjudged": self.unjudged,
             "budget": self.budget or "report",
-        } | claim_interval(mean_n_sd=(n, sd), tolerance=float(tol), reported_n=self.reported_n,
-                           reported=float(self.reported), mean=mean, judged=not self.unjudged)
+        }
+        return record | claim_interval(record)
 
     def verdict(self) -> str:
         return self.record()["verdict"]
@@ -620,27 +620,28 @@ class Comparison:
         return claim_text(self.record())
 
 
-def claim_interval(*, mean_n_sd, tolerance, reported_n, reported, mean, judged) -> dict:
-    """The :data:`RULE` applied: the seed term, the half-width h, the difference and the verdict."""
-    n, sd = mean_n_sd
+def claim_interval(record: dict) -> dict:
+    """The :data:`RULE` applied to a claim's numbers (``n``, ``sd``, ``mean``, ``reported``,
+    ``reported_n``, ``tolerance``, ``judged``): the seed term, the half-width h, the difference and
+    the verdict."""
+    n, sd, reported = record["n"], record["sd"], record["reported"]
     if n >= 2 and sd is not None:
         tq = t_quantile(n)
-        seed = tq * sd * math.sqrt(1 / reported_n + 1 / n)
+        seed = tq * sd * math.sqrt(1 / record["reported_n"] + 1 / n)
     else:
         tq, seed = None, 0.0
-    half = math.sqrt(tolerance ** 2 + seed ** 2)
-    diff = mean - reported
+    half = math.sqrt(record["tolerance"] ** 2 + seed ** 2)
+    diff = record["mean"] - reported
     eps = 1e-12 * max(1.0, abs(reported))
-    verdict = NOT_JUDGED if not judged else ("agrees" if abs(diff) <= half + eps else "differs")
+    verdict = (NOT_JUDGED if not record["judged"]
+               else "agrees" if abs(diff) <= half + eps else "differs")
     return {"t_quantile": tq, "seed_term": seed, "interval": half, "difference": diff,
             "verdict": verdict}
 
 
 def claim_verdict(record: dict) -> str:
     """Recompute a stored claim's verdict from its numbers (the scoreboard does, and checks)."""
-    return claim_interval(mean_n_sd=(record["n"], record["sd"]), tolerance=record["tolerance"],
-                          reported_n=record["reported_n"], reported=record["reported"],
-                          mean=record["mean"], judged=record["judged"])["verdict"]
+    return claim_interval(record)["verdict"]
 
 
 def _num(value: float, kind: str, decimals: int) -> str:
