@@ -5,9 +5,9 @@
 # image holds) and scripts/gpu-wheels.txt (what is carried to it as wheels), each installed without
 # dependencies, the wheels with `--target` and PYTHONPATH as on the GPU. It fails if TensorFlow can
 # be imported. Then, with KERAS_BACKEND=jax, it runs scripts/gpu_probe.py (what the chapters still to
-# come need) and, at the smoke profile through `shared.publish`, every chapter still awaiting its full
-# run (REHEARSAL_ALL=1: every chapter), writing the notebooks under WORK, never over the published
-# ones. A module that neither list provides fails the run with
+# come need) and, at the smoke profile through `shared.publish`, every chapter that a GPU call
+# publishes (scripts/gpu-chapters.txt; REHEARSAL_ALL=1: every chapter), writing the notebooks under
+# WORK, never over the published ones. A module that neither list provides fails the run with
 # its name.
 #
 # Usage: scripts/rehearse_gpu.sh [WORK]   (default .rehearsal; git-ignored)
@@ -87,22 +87,27 @@ rehearse_job() {  # one or more chapters, in order (a maker of handed-on models 
 }
 export -f rehearse_one rehearse_job missing
 export work
-# The jobs: chapters awaiting their full run (an .ipynb without outputs), or every chapter with
-# REHEARSAL_ALL=1 (before re-publishing published chapters on the GPU). Chapters that hand trained
-# models on (shared.training.save_handoff / load_handoff) share one job, their maker first.
+# The jobs: the chapters a GPU call publishes (scripts/gpu-chapters.txt), or every chapter with
+# REHEARSAL_ALL=1 (before re-publishing others on the GPU). Chapters that hand trained models on
+# (shared.training.save_handoff / load_handoff) share one job, their maker first.
 jobs=$(REHEARSAL_ALL="${REHEARSAL_ALL:-}" python - <<'PY'
-import json, os
+import os
 from pathlib import Path
 
 from shared.training import handoff_maker
 
+chapters = {py.stem: py for py in sorted(Path("book/chapters").glob("*.py"))}
+listed = [line.strip() for line in Path("scripts/gpu-chapters.txt").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
+unknown = [stem for stem in listed if stem not in chapters]
+if unknown:
+    raise SystemExit(f"scripts/gpu-chapters.txt names no chapter: {', '.join(unknown)}")
+wanted = set(chapters) if os.environ.get("REHEARSAL_ALL") else set(listed)
+wanted |= {handoff_maker(chapters[stem]) for stem in wanted} - {None}  # a user needs its maker
 jobs = {}
-for py in sorted(Path("book/chapters").glob("*.py")):
-    nb = py.with_suffix(".ipynb")
-    published = nb.exists() and any(c.get("outputs") for c in json.loads(nb.read_text())["cells"])
-    if published and not os.environ.get("REHEARSAL_ALL"):
-        continue
-    jobs.setdefault(handoff_maker(py) or py.stem, []).append(str(py))
+for stem, py in chapters.items():
+    if stem in wanted:
+        jobs.setdefault(handoff_maker(py) or stem, []).append(str(py))
 for key, chapters in jobs.items():  # the maker first, then the rest in file order
     chapters.sort(key=lambda c: (Path(c).stem != key, c))
     print(" ".join(chapters))
