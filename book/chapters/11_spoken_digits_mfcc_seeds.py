@@ -112,16 +112,16 @@ B = budget(
         mlp2_epochs=50,  # approach B classifier (patience 10)
         max_pairs=None,  # frame pairs used to train approach B's networks (None: all)
     ),
-    cpu=dict(bottlenecks=[50, 150, 300, 400], b_seeds=[], loso_speakers=0),
+    cpu=dict(bottlenecks=[50, 200, 400], b_seeds=[], loso_speakers=0),
     why=dict(
-        bottlenecks="30 minutes on two cores: an approach-A run takes about 100 s on "
-                    "the publishing machine, so 8 sizes x 3 split seeds would need 40 "
-                    "min alone; 4 sizes (both ends, 150, and 300, the report's pick) "
-                    "keep the slope testable: about 22 min in all with the baselines",
-        b_seeds="30 minutes on two cores: an approach-B run took 81 s in the first "
-                "notebook's earlier published run, when approach A took 67 s (about "
-                "100 s now): 3 more B runs would add 6 min or more, past the 25 min "
-                "we aim at; dropped before any split seed",
+        bottlenecks="30 minutes on two cores: an approach-A run took 125-140 s on "
+                    "the publishing machine (2 December 2026), so 8 sizes x 3 split "
+                    "seeds would need about 55 min, and 4 sizes were estimated at 31 "
+                    "min (the plan stopped that run); 3 sizes, both ends and the "
+                    "middle, keep the slope testable",
+        b_seeds="30 minutes on two cores: an approach-B run takes about as long as "
+                "two or three approach-A runs; 3 more would add 6 min or more; "
+                "dropped before any split seed",
         loso_speakers="30 minutes on two cores: 6 held-out speakers x (baseline + "
                       "approach A), about 110 s each, would add 11 min: full only",
     ),
