@@ -95,8 +95,8 @@ print(f"device: {run.provenance.device}")
 # (fewer would leave the paired tests almost nothing to stand on) and the baseline, and
 # cuts, in this order, what costs the most and tests the least: the held-out speakers,
 # approach B's repeats (its single run on the seed-42 split is in the first notebook)
-# and half of the bottleneck sizes (four, spread over the range with both ends, still
-# give a slope). Each reduction's reason, with the measured cost behind it, is in the
+# and five of the eight bottleneck sizes (three, both ends and the middle, still give
+# a slope). Each reduction's reason, with the measured cost behind it, is in the
 # table. The smoke profile runs the same code for one epoch on two split seeds.
 
 # %%
