@@ -41,8 +41,7 @@
 # surely different ones. How much the numbers move when only the split changes, whether
 # the report's ranking and its trend with the bottleneck hold over other splits, and
 # (full profile only) how the approaches fare on a speaker never heard in training are
-# the subject of the companion notebook, `11_spoken_digits_mfcc_seeds` (awaiting
-# publication).
+# the subject of the companion notebook, {doc}`11_spoken_digits_mfcc_seeds`.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
@@ -656,7 +655,7 @@ plots.confusion_matrix(D["test"]["y"], pred, class_names=[str(d) for d in range(
 # whether the report's ranking and its trend with the bottleneck hold over other split
 # seeds (paired tests over the seeds), and (full profile only) how the baseline and
 # approach A do on a speaker held out of training are in the companion notebook
-# `11_spoken_digits_mfcc_seeds` (awaiting publication).
+# {doc}`11_spoken_digits_mfcc_seeds`.
 #
 # ## Reported versus reproduced
 #
@@ -730,7 +729,7 @@ glue("n_a_agree", sum(verdict[q] == "agrees" for q in a_rows), "d")
 #   {glue}`base_alt_diff` points; that row has no verdict (the same run, judged once).
 # - **The ranking baseline > approach A > approach B.** {glue}`order_sentence` These are
 #   single runs on one split; whether the order holds over other splits is tested in
-#   `11_spoken_digits_mfcc_seeds` (awaiting publication).
+#   {doc}`11_spoken_digits_mfcc_seeds`.
 # - **The test loss.** Ours is {glue}`base_loss` against the report's 0.2502, which the
 #   report itself marks as a value still to be inserted (**{glue}`v_loss`**). The
 #   interval is ±{glue}`loss_tol`, {glue}`loss_tol_rel` of the report's value; the
