@@ -542,8 +542,6 @@ def _values(reproduced) -> list[float]:
         values = [float(v) for v in np.asarray(reproduced, dtype=float).ravel()]
     else:
         values = [float(reproduced)]
-    if not values:
-        raise ValueError("no reproduced values")
     return values
 
 
@@ -565,7 +563,9 @@ class Comparison:
     points), ``"count"`` (whole numbers) or ``"number"`` (``decimals`` decimals).
 
     The verdict follows :data:`RULE`. A row with ``unjudged`` (the reason) is shown beside the
-    report's number without a verdict and never counted (another budget, another protocol).
+    report's number without a verdict and never counted (another budget, another protocol). An
+    unjudged row may have no reproduced values (``reproduced=[]``): a reported number that this
+    run did not measure (say, a part left out of the ``cpu`` budget), shown as "not run".
     ``budget`` (``"report"`` or ``"reduced"``) says whether the row was measured at the report's
     budget; ``run.compare`` fills it from the chapter's declared budget: ``reduced`` when any of
     ``uses`` (the budget entries the row depends on; None: all of them) is reduced.
@@ -585,6 +585,9 @@ class Comparison:
     def __post_init__(self):
         if self.kind not in ("percent", "count", "number"):
             raise ValueError(f"kind must be 'percent', 'count' or 'number', not {self.kind!r}")
+        if not _values(self.reproduced) and not self.unjudged:
+            raise ValueError(f"{self.quantity}: no reproduced values; a row that was not run "
+                             "needs unjudged= (the reason)")
         if self.unjudged:
             if self.tolerance is None:
                 self.tolerance = Tolerance(0.0, "not judged")
@@ -598,7 +601,7 @@ class Comparison:
         """The row as numbers (what the notebook stores and the scoreboard reads)."""
         values = _values(self.reproduced)
         n = len(values)
-        mean = sum(values) / n
+        mean = sum(values) / n if n else None
         sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
         t = self.tolerance
         tol = t.value * abs(float(self.reported)) if t.relative else t.value
@@ -631,6 +634,11 @@ def claim_interval(record: dict) -> dict:
     else:
         tq, seed = None, 0.0
     half = math.sqrt(record["tolerance"] ** 2 + seed ** 2)
+    if not n:  # not run: nothing to judge
+        if record["judged"]:
+            raise ValueError(f"{record['quantity']}: a judged claim needs reproduced values")
+        return {"t_quantile": None, "seed_term": 0.0, "interval": half, "difference": None,
+                "verdict": NOT_JUDGED}
     diff = record["mean"] - reported
     eps = 1e-12 * max(1.0, abs(reported))
     verdict = (NOT_JUDGED if not record["judged"]
@@ -666,7 +674,7 @@ def _delta(value: float, kind: str, decimals: int, signed: bool = True) -> str:
 def claim_text(r: dict) -> dict:
     """A stored claim's cells as text (the reported-versus-reproduced table, the scoreboard)."""
     kind, dec = r["kind"], r["decimals"]
-    shown = _num(r["mean"], kind, dec)
+    shown = "not run" if r["mean"] is None else _num(r["mean"], kind, dec)
     if r["sd"] is not None:
         shown += f" ±\u00a0{_delta(r['sd'], kind, dec, signed=False)} (n={r['n']})"
     if r["judged"]:
@@ -682,7 +690,7 @@ def claim_text(r: dict) -> dict:
         "quantity": r["quantity"],
         "reported": _num(r["reported"], kind, dec),
         "reproduced": shown,
-        "difference": _delta(r["difference"], kind, dec),
+        "difference": "—" if r["difference"] is None else _delta(r["difference"], kind, dec),
         "tolerance": tol,
         "seed spread": seed,
         "interval": half,

@@ -119,6 +119,24 @@ def test_an_unjudged_row_has_no_verdict_and_needs_its_reason():
     assert verdict_counts([r]) == {"agrees": 0, "differs": 0, "not judged": 1}
 
 
+def test_a_row_that_was_not_run_shows_the_report_alone_and_is_never_judged():
+    from shared.reporting import claim_text, claim_verdict
+
+    row = Comparison("hybrid: test accuracy", 0.9844, [], kind="percent",
+                     unjudged="not run at the cpu profile (full only)")
+    r = row.record()
+    assert r["n"] == 0 and r["mean"] is None and r["difference"] is None
+    assert r["verdict"] == "not judged" and claim_verdict(r) == "not judged"
+    cells = claim_text(r)
+    assert cells["reproduced"] == "not run" and cells["difference"] == "—"
+    assert cells["reported"] == "98.44%" and cells["basis"].startswith("not run")
+    # a judged row must have values: nothing to judge is not "agrees"
+    with pytest.raises(ValueError, match="unjudged"):
+        Comparison("q", 0.98, [], Tolerance.binomial(0.98, 300), kind="percent")
+    with pytest.raises(ValueError, match="judged claim"):
+        claim_verdict({**r, "judged": True})
+
+
 def test_relative_tolerance_scales_with_the_reported_value():
     tol = Tolerance.stated(0.2, "20 % of the value", relative=True)
     assert Comparison("loss", 0.010, 0.0119, tol).verdict() == "agrees"
