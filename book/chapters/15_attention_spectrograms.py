@@ -105,7 +105,8 @@ print(f"device: {run.provenance.device}")
 
 # %%
 B = budget(
-    full=dict(seeds=[42, 1, 2, 3, 4], hybrid_seeds=[42, 1, 2, 3, 4], epochs=15,
+    full=dict(probe_steps=40,  # timed steps per network for the estimate
+              seeds=[42, 1, 2, 3, 4], hybrid_seeds=[42, 1, 2, 3, 4], epochs=15,
               batch_size=16, patience=3, n_train=None, n_val=None, n_test=None,
               loso_speakers=6, loso_per_speaker=None, fp16_epochs=15, fp16_steps=150),
     cpu=dict(hybrid_seeds=[], loso_speakers=0, fp16_epochs=0, fp16_steps=0),
@@ -119,7 +120,8 @@ B = budget(
                          "and the five seeds of the baseline and CBAM fill the "
                          "budget: full only",
              fp16_steps="30 minutes on two cores: as above, full only"),
-    smoke=dict(seeds=[42, 1], hybrid_seeds=[42], epochs=1, batch_size=16, patience=3,
+    smoke=dict(probe_steps=10, seeds=[42, 1], hybrid_seeds=[42], epochs=1,
+               batch_size=16, patience=3,
                n_train=240, n_val=60, n_test=60,
                loso_speakers=2, loso_per_speaker=40, fp16_epochs=1, fp16_steps=10),
 )
@@ -251,7 +253,8 @@ steps_per_epoch = int(np.ceil(len(y_train) / B.batch_size))
 cost = {}
 for k in RUN:  # a network this profile does not train is not probed
     set_seed(0)
-    cost[k] = step_cost(build(k), x_train, y_train, B.batch_size, steps=10, warmup=2)
+    cost[k] = step_cost(build(k), x_train, y_train, B.batch_size,
+                        steps=B.probe_steps, warmup=5)
 if B.fp16_epochs or B.fp16_steps:
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:

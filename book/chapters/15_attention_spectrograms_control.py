@@ -87,7 +87,8 @@ print(f"device: {run.provenance.device}")
 
 # %%
 B = budget(
-    full=dict(seeds=[5, 6, 7, 8, 9], epochs=15, batch_size=16, patience=3,
+    full=dict(probe_steps=40,  # timed steps per network for the estimate
+              seeds=[5, 6, 7, 8, 9], epochs=15, batch_size=16, patience=3,
               n_train=None, n_val=None, n_test=None),
     cpu=dict(seeds=[5, 6, 7]),
     why=dict(seeds="30 minutes on two cores: step costs measured on 2 December 2026 "
@@ -95,7 +96,7 @@ B = budget(
                    "control and CBAM, so five seeds of the three networks can take "
                    "up to 44 min and four up to 35 (the plan stopped a run of four); "
                    "three, up to 27 min"),
-    smoke=dict(seeds=[5, 6], epochs=1, batch_size=16, patience=3,
+    smoke=dict(probe_steps=10, seeds=[5, 6], epochs=1, batch_size=16, patience=3,
                n_train=240, n_val=60, n_test=60),
 )
 display(B.table())
@@ -147,8 +148,8 @@ steps_per_epoch = int(np.ceil(len(y_train) / B.batch_size))
 cost = {}
 for k in KINDS:
     set_seed(0)
-    cost[k] = step_cost(spectrogram_lenet(k), x_train, y_train, B.batch_size, steps=10,
-                        warmup=2)
+    cost[k] = step_cost(spectrogram_lenet(k), x_train, y_train, B.batch_size,
+                        steps=B.probe_steps, warmup=5)
 print({NAMES[k]: f"{1000 * v:.0f} ms/step" for k, v in cost.items()})
 plan = RunPlan(B)
 for k in KINDS:
