@@ -77,8 +77,8 @@ print(f"device: {run.provenance.device}")
 #
 # The report's training for every network (Adam, learning rate $10^{-4}$, gradient
 # norm clipped at 1, batch 16, at most 15 epochs, early stopping with patience 3 that
-# restores the best weights), from five seeds at the full profile. The control and the
-# batch normalisation in the CBAM network make a step about three times as dear as
+# restores the best weights), from five seeds at the full profile. Batch normalisation
+# (in the control and in the CBAM network) and the attention make a step dearer than
 # the baseline's on a CPU (the costs are measured below), so five seeds of the three
 # networks can take over 30 minutes on two cores; the `cpu` profile runs three (a
 # t-test over three seeds decides only a difference that is large against its spread:
