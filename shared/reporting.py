@@ -426,6 +426,35 @@ def paired_direction(differences, alpha: float = ALPHA) -> int:
     return paired_test(differences, alpha).direction
 
 
+#: the readings of a report's claimed change against a paired test over our seeds
+READINGS = {
+    "holds": "the test finds a change in the report's direction",
+    "reversed": "the test finds a change against the report's direction",
+    "not detected": "the report claims a change; the test finds none",
+    "no change detected": "the report claims no change, and the test finds none (which is what "
+                          "the seeds measured, not evidence of no change)",
+    "change detected": "the report claims no change; the test finds one",
+    "undecided": "the seeds cannot decide (too few, or no spread)",
+}
+
+
+def claim_reading(result: PairedResult, reported: float) -> str:
+    """A report's claimed change ``reported`` (any unit; its sign is what counts, zero claims no
+    change) read against our paired test ``result`` of the same difference, one of
+    :data:`READINGS`. The claim must be fixed before the run: reading a claim chosen on the same
+    seeds (our best column, say) would bias it towards *holds*."""
+    if math.isnan(reported):
+        raise ValueError("the report's change is NaN")
+    if result.outcome == "undecided":
+        return "undecided"
+    found = result.direction
+    if reported == 0:
+        return "no change detected" if found == 0 else "change detected"
+    if found == 0:
+        return "not detected"
+    return "holds" if found == (1 if reported > 0 else -1) else "reversed"
+
+
 # --- tables (shared.tables, re-exported) ------------------------------------------------------------
 
 TABLE_CLASS, format_table, table = _tables.TABLE_CLASS, _tables.format_table, _tables.table

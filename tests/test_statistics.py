@@ -6,7 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from shared.reporting import holm, paired_direction, paired_frame, paired_test, paired_tests
+from shared.reporting import (
+    READINGS,
+    claim_reading,
+    holm,
+    paired_direction,
+    paired_frame,
+    paired_test,
+    paired_tests,
+)
 
 
 @pytest.mark.parametrize("n", [3, 5])
@@ -77,3 +85,25 @@ def test_the_verdict_line_says_what_it_rests_on():
         paired_tests({"x": [0.1, float("nan")]})
     with pytest.raises(ValueError, match="at least one"):
         paired_tests({})
+
+
+def test_a_claimed_change_is_read_against_the_test_in_its_own_direction():
+    up = paired_test([0.031, 0.029, 0.030, 0.028])
+    down = paired_test([-0.031, -0.029, -0.030, -0.028])
+    null = paired_test([0.01, -0.012, 0.004, -0.003])
+    assert (up.outcome, down.outcome, null.outcome) == ("higher", "lower",
+                                                        "no difference detected")
+    assert claim_reading(up, +0.7) == "holds"
+    assert claim_reading(up, -0.15) == "reversed"
+    assert claim_reading(down, -0.15) == "holds"
+    assert claim_reading(null, +0.7) == "not detected"
+    # a claimed zero is met only by finding nothing, and contradicted by finding anything
+    assert claim_reading(null, 0.0) == "no change detected"
+    assert claim_reading(up, 0.0) == claim_reading(down, 0.0) == "change detected"
+    # too few seeds decide nothing, whatever the claim
+    one = paired_test([0.03])
+    assert {claim_reading(one, r) for r in (-1, 0, 1)} == {"undecided"}
+    assert set(READINGS) == {"holds", "reversed", "not detected", "no change detected",
+                             "change detected", "undecided"}
+    with pytest.raises(ValueError):
+        claim_reading(up, float("nan"))
