@@ -40,8 +40,7 @@
 # each seed with its own draw of Reduced MNIST (the
 # report's draw is not known), and ask which of the report's readings survive a paired
 # test over the seeds. The companion
-# notebook `12_augmentation_ablation` (awaiting publication) asks which augmentations
-# matter.
+# notebook {doc}`12_augmentation_ablation` asks which augmentations matter.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
