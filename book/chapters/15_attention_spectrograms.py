@@ -106,7 +106,7 @@ glue("device", run.provenance.device)
 
 # %%
 B = budget(
-    full=dict(probe_steps=40,  # timed steps per network for the estimate
+    full=dict(probe_steps=150,  # timed steps per network for the estimate: one epoch
               seeds=[42, 1, 2, 3, 4], hybrid_seeds=[42, 1, 2, 3, 4], epochs=15,
               batch_size=16, patience=3, n_train=None, n_val=None, n_test=None,
               loso_speakers=6, loso_per_speaker=None, fp16_epochs=15, fp16_steps=150),
@@ -250,7 +250,8 @@ glue("added_cbam_attention", f"{params['cbam'] - params['base'] - n_bn:,}")
 # %% [markdown]
 # ## The run, estimated before it starts
 #
-# Each network's cost per training step (batch 16) is measured on a throwaway copy; the
+# Each network's cost per training step (batch 16) is measured on a throwaway copy, over
+# one epoch's steps (shorter probes varied by up to 2× on this book's shared CPUs); the
 # plan multiplies it by the steps the budget allows at most (every run to its last
 # epoch; early stopping can only shorten it). A `cpu` run whose estimate passes 30
 # minutes stops here.
