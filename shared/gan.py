@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -125,7 +126,8 @@ class ConditionalGAN:
     """Trains a conditional generator against a discriminator, with an optional frozen classifier.
 
     Per step, on a batch of real images ``x`` with labels ``y`` and fresh noise ``z`` with labels
-    ``y'`` drawn uniformly over the classes:
+    ``y'`` drawn from the training labels (so the generated classes follow the training set's class
+    frequencies, as the real batches do):
 
     - the generator's loss is ``BCE(D(G(z, y'), y'), real) + class_weight * CE(C(G(z, y')), y')``
       (the second term only with a classifier; ``C`` runs in inference mode and is not trained);
@@ -220,6 +222,31 @@ class ConditionalGAN:
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
+    # -- cost -------------------------------------------------------------------------------------
+    def step_cost(self, x, y, *, batch_size: int, steps: int = 5, warmup: int = 2,
+                  seed: int = 0) -> float:
+        """Seconds per training step at ``batch_size`` on this machine: ``warmup`` steps (tracing),
+        then ``steps`` timed ones, on batches drawn from ``(x, y)``. The steps train the networks:
+        time a throwaway GAN, not one whose results count."""
+        if steps < 1 or warmup < 0 or not 0 < batch_size <= len(x):
+            raise ValueError("step_cost needs steps >= 1, warmup >= 0 and 1 <= batch_size <= len(x)")
+        x = np.asarray(x, dtype="float32")
+        y = np.asarray(y).astype("int32").reshape(-1)
+        rng = np.random.default_rng(seed)
+        state = self._state() if self._stateless else None
+        start = None
+        for s in range(warmup + steps):
+            if s == warmup:
+                start = time.perf_counter()
+            idx = rng.choice(len(x), batch_size, replace=False)
+            noise = rng.standard_normal((batch_size, self.noise_dim), dtype=np.float32)
+            state, metrics = self._step(state, x[idx], y[idx], noise,
+                                        y[rng.integers(0, len(y), batch_size)])
+            [float(m) for m in metrics]  # wait for the step to finish
+        seconds = (time.perf_counter() - start) / steps
+        self._write_back(state)
+        return seconds
+
     # -- the loop ---------------------------------------------------------------------------------
     def fit(self, x, y, *, epochs: int, batch_size: int, seed: int = 0, log: bool = True,
             log_every: int = 1, label: str = "", stream=None) -> Run:
@@ -227,7 +254,9 @@ class ConditionalGAN:
 
         ``x`` holds images in the generator's output range, ``y`` integer labels. The last partial
         batch of each epoch is dropped (one compiled step shape); shuffling differs every epoch, so
-        every image is used. Noise and fake labels come from ``numpy.random.default_rng(seed)``.
+        every image is used. Noise and fake labels come from ``numpy.random.default_rng(seed)``;
+        the fake labels are drawn from ``y`` (with replacement), so their class frequencies are the
+        training set's.
         With ``log``, one line every ``log_every`` epochs (and after the last).
         """
         x = np.asarray(x, dtype="float32")
@@ -253,7 +282,7 @@ class ConditionalGAN:
             for s in range(steps):
                 idx = order[s * batch_size:(s + 1) * batch_size]
                 noise = rng.standard_normal((batch_size, self.noise_dim), dtype=np.float32)
-                fake_labels = rng.integers(0, self.num_classes, batch_size).astype("int32")
+                fake_labels = y[rng.integers(0, len(y), batch_size)]
                 state, metrics = self._step(state, x[idx], y[idx], noise, fake_labels)
                 sums += np.array([float(m) for m in metrics])
             for k, v in zip(METRICS, sums / steps, strict=True):
@@ -293,9 +322,19 @@ def generate_per_class(generator: keras.Model, per_class: int, noise_dim: int,
     return generate(generator, labels, noise_dim, seed=seed), labels
 
 
+#: the largest imaginary part of the matrix square root that :func:`frechet_distance` drops silently
+IMAGINARY_TOLERANCE = 1e-3
+
+
 def frechet_distance(a, b) -> float:
     """Fréchet distance between Gaussians fitted to feature sets ``a`` and ``b`` (rows = samples):
-    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))``."""
+    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2))``.
+
+    The square root of ``S_a S_b`` is real in exact arithmetic; rounding leaves a small imaginary
+    part, which is dropped. One above :data:`IMAGINARY_TOLERANCE` means the covariances are too
+    ill-conditioned for the number to be trusted (too few samples for the features' width, say):
+    a ``RuntimeWarning`` says so. Distances are biased by sample size: compare only distances
+    computed on sets of the same sizes."""
     from scipy import linalg
 
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
@@ -309,5 +348,12 @@ def frechet_distance(a, b) -> float:
     if not np.isfinite(root).all():  # singular product: nudge both, as in the reference code
         eps = 1e-6 * np.eye(a.shape[1])
         root = linalg.sqrtm((s_a + eps) @ (s_b + eps))
+    if np.iscomplexobj(root):
+        largest = float(np.abs(root.imag).max())
+        if largest > IMAGINARY_TOLERANCE:
+            warnings.warn(f"frechet_distance: the matrix square root has an imaginary part of "
+                          f"{largest:.2g} (above {IMAGINARY_TOLERANCE:g}); the distance is "
+                          "unreliable (too few samples for the features' width?)",
+                          RuntimeWarning, stacklevel=2)
     root = np.real(root)
     return float(np.sum((mu_a - mu_b) ** 2) + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(root))

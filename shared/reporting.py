@@ -558,6 +558,26 @@ class Tolerance:
                    "reported sd)")
 
     @classmethod
+    def with_spread(cls, base: Tolerance, sd: float, df: int, source: str, n: int = 1,
+                    n_report: int = 1) -> Tolerance:
+        """``base`` (absolute) and the run-to-run spread of :data:`RULE`, in quadrature, where our
+        own seeds cannot give it (one run of ours): ``sd`` is a run-to-run standard deviation
+        measured elsewhere (``source`` says where) with ``df`` degrees of freedom, and the seed term
+        is t(0.975, df)·sd·√(1/n_report + 1/n) for our ``n`` runs against the report's
+        ``n_report``."""
+        if base.relative:
+            raise ValueError("with_spread needs an absolute base tolerance")
+        if df < 1 or n < 1 or n_report < 1:
+            raise ValueError("with_spread needs df, n and n_report of at least 1")
+        if not (sd >= 0 and math.isfinite(sd)):
+            raise ValueError(f"the spread must be a finite sd >= 0, got {sd}")
+        seed = t_quantile(df + 1) * sd * math.sqrt(1 / n_report + 1 / n)
+        return cls(math.hypot(base.value, seed),
+                   f"{base.basis}; in quadrature with the run-to-run spread measured in {source} "
+                   f"(sd {sd:.4g}, {df} degrees of freedom): t(0.975, {df}) · sd · "
+                   f"√(1/{n_report} + 1/{n}) = {seed:.4g}")
+
+    @classmethod
     def stated(cls, value: float, basis: str, relative: bool = False) -> Tolerance:
         if not basis.strip():
             raise ValueError("a tolerance needs a stated reason")
@@ -572,6 +592,23 @@ def _values(reproduced) -> list[float]:
     else:
         values = [float(reproduced)]
     return values
+
+
+def pooled_sd(groups) -> tuple[float, int]:
+    """The pooled standard deviation of several groups of values (each one condition's runs over
+    seeds) and its degrees of freedom: √(Σ (n_i − 1) s_i² / Σ (n_i − 1)), Σ (n_i − 1). Groups of
+    fewer than two values add nothing; at least one group needs two."""
+    import numpy as np
+
+    ss, df = 0.0, 0
+    for g in groups:
+        v = np.asarray(g, dtype=float).ravel()
+        if v.size >= 2:
+            ss += float(((v - v.mean()) ** 2).sum())
+            df += v.size - 1
+    if df == 0:
+        raise ValueError("pooled_sd needs a group of at least two values")
+    return math.sqrt(ss / df), df
 
 
 def t_quantile(n: int, level: float = 0.95) -> float:

@@ -122,3 +122,65 @@ def test_generate_per_class_orders_classes_and_is_seeded():
     np.testing.assert_array_equal(images, again)
     with pytest.raises(ValueError, match="per_class"):
         generate_per_class(g, -1, gan_probe.NOISE)
+
+
+def _tiny_gan():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import gan_probe
+
+    from shared.gan import ConditionalGAN
+
+    return gan_probe, ConditionalGAN(gan_probe.generator(), gan_probe.discriminator(),
+                                     noise_dim=gan_probe.NOISE, num_classes=gan_probe.K)
+
+
+def test_fake_labels_follow_the_training_labels():
+    gan_probe, gan = _tiny_gan()
+    x, _ = gan_probe.real_data(400, np.random.default_rng(0))
+    y = np.where(np.arange(400) < 360, 0, 1).astype("int32")  # 90% class 0, 10% class 1, none 2
+    seen = []
+
+    def record(state, real, labels, noise, fake_labels):
+        seen.append(np.asarray(fake_labels))
+        return state, [0.0] * 6
+
+    gan._step = record
+    gan.fit(x, y, epochs=3, batch_size=40, log=False)
+    fake = np.concatenate(seen)
+    assert fake.size == 3 * 10 * 40
+    assert set(np.unique(fake)) <= {0, 1}  # a class absent from training is never asked for
+    assert 0.85 < (fake == 0).mean() < 0.95  # uniform labels would give a third
+
+
+def test_step_cost_times_real_steps_and_checks_input():
+    gan_probe, gan = _tiny_gan()
+    x, y = gan_probe.real_data(64, np.random.default_rng(0))
+    before = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    seconds = gan.step_cost(x, y, batch_size=32, steps=3, warmup=1)
+    assert 0 < seconds < 10
+    after = [v.numpy() for v in gan.generator.trainable_variables]
+    assert any(not np.allclose(a, b) for a, b in zip(before, after, strict=True))  # it trained
+    with pytest.raises(ValueError, match="batch_size"):
+        gan.step_cost(x, y, batch_size=65)
+
+
+def test_frechet_distance_warns_on_a_large_imaginary_part(monkeypatch):
+    import warnings
+
+    import scipy.linalg
+
+    from shared.gan import frechet_distance
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(200, 4)), rng.normal(size=(200, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frechet_distance(a, b)  # well conditioned: no warning
+    real_sqrtm = scipy.linalg.sqrtm
+    monkeypatch.setattr(scipy.linalg, "sqrtm", lambda m: real_sqrtm(m) + 0.01j)
+    with pytest.warns(RuntimeWarning, match="imaginary part"):
+        value = frechet_distance(a, b)
+    assert np.isfinite(value)

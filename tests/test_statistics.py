@@ -107,3 +107,31 @@ def test_a_claimed_change_is_read_against_the_test_in_its_own_direction():
                              "change detected", "undecided"}
     with pytest.raises(ValueError):
         claim_reading(up, float("nan"))
+
+
+def test_pooled_sd_weights_groups_by_their_degrees_of_freedom():
+    from shared.reporting import pooled_sd
+
+    sd, df = pooled_sd([[1.0, 3.0], [10.0, 10.0, 13.0], [7.0]])
+    # sums of squares 2 and 6 over 1 + 2 degrees of freedom; the single value adds nothing
+    assert df == 3 and sd == pytest.approx((8 / 3) ** 0.5)
+    with pytest.raises(ValueError, match="at least two"):
+        pooled_sd([[1.0], [2.0]])
+
+
+def test_with_spread_adds_the_seed_term_in_quadrature():
+    from shared.reporting import Comparison, Tolerance, t_quantile
+
+    base = Tolerance.binomial(0.98, 2000)
+    tol = Tolerance.with_spread(base, sd=0.002, df=4, source="chapter 12")
+    seed = t_quantile(5) * 0.002 * 2 ** 0.5
+    assert tol.value == pytest.approx((base.value ** 2 + seed ** 2) ** 0.5)
+    assert "chapter 12" in tol.basis and "4 degrees of freedom" in tol.basis
+    # a single run 0.9 pt from the report: outside the binomial part alone, inside with the spread
+    near = Comparison("cell", 0.980, 0.971, base, kind="percent")
+    wide = Comparison("cell", 0.980, 0.971, tol, kind="percent")
+    assert near.verdict() == "differs" and wide.verdict() == "agrees"
+    with pytest.raises(ValueError):
+        Tolerance.with_spread(base, sd=-1.0, df=4, source="x")
+    with pytest.raises(ValueError):
+        Tolerance.with_spread(base, sd=0.002, df=0, source="x")
