@@ -50,7 +50,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
 
 import logging
+import math
 import tempfile
+import time
 from pathlib import Path
 
 import keras
@@ -62,7 +64,7 @@ from keras import layers
 
 from shared import budget, derived, plots
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
-from shared.training import fit, set_seed
+from shared.training import RunPlan, fit, set_seed, step_cost
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("31_digit_sums")
@@ -74,15 +76,36 @@ print(f"device: {run.provenance.device}")
 #
 # The full profile trains the preliminary model for the report's 50 epochs and the
 # enhanced model with the report's best hyperparameters for up to 100 epochs with early
-# stopping (patience 5, best weights restored), batch 32 (Keras' default; the report
-# gives none), on 50,000 training images, with 5,000 validation and 10,000 test images.
+# stopping (patience 5), batch 32 (Keras' default; the report gives none). The report
+# states no data size: 50,000 training images, 5,000 validation and 10,000 test images
+# are ours, and so is restoring the best epoch's weights when early stopping ends a run.
 # The structured baseline's digit classifier trains for 10 epochs. The smoke profile
 # runs the same code for an epoch or two on a few hundred images.
+#
+# **What two CPU cores can run.** One training step of the enhanced model (353 million
+# multiply-adds per image) at batch 32 cost about 1.0 s on the machine that prepared
+# this chapter (AMD EPYC, two cores, TensorFlow, 3 December 2026): one epoch of 50,000
+# images is about 26 minutes, and the report's "16+ epochs" seven hours. The `cpu`
+# profile keeps both models, the report's hyperparameters, its 50 preliminary epochs and
+# its early stopping, on 2,000 training images (a size the report leaves open) with
+# 1,000 validation and 2,000 test images, and stops the enhanced model after at most 14
+# epochs. Rows measured so are marked as at a reduced budget: a network of this size
+# fitted to 2,000 images is expected to do worse than on 50,000, so they say what the
+# model does with little data, not whether the report's numbers hold.
 
 # %%
 B = budget(
     full=dict(n_train=50_000, n_val=5_000, n_test=10_000, prelim_epochs=50,
               max_epochs=100, patience=5, batch_size=32, digit_epochs=10, seed=1),
+    cpu=dict(n_train=2_000, n_val=1_000, n_test=2_000, max_epochs=14),
+    why=dict(n_train="30 minutes on two cores: an enhanced-model step at batch 32 "
+                     "cost about 1.0 s here (3 December 2026), so one epoch of 50,000 "
+                     "images is about 26 min; the report states no data size",
+             n_val="30 minutes on two cores: validating every epoch and predicting "
+                   "cost about 10 ms per image",
+             n_test="30 minutes on two cores: as for the validation images",
+             max_epochs="30 minutes on two cores: 14 epochs of 2,000 images are about "
+                        "15 min of the enhanced model's training"),
     smoke=dict(n_train=600, n_val=200, n_test=200, prelim_epochs=2, max_epochs=2,
                patience=5, batch_size=32, digit_epochs=1, seed=1),
 )
@@ -144,11 +167,12 @@ r_prelim = fit(prelim, x["train"], y["train"], validation_data=(x["val"], y["val
 # ## The enhanced model
 #
 # The report's best hyperparameters: five blocks of convolution (filters 128, 64, 256,
-# 128, 192; kernels 5, 3, 5, 3, 3; same padding, ReLU), batch normalisation and 2×2 max
-# pooling; global average pooling; the 192 pooled numbers reshaped into one token of
+# 128, 192; kernels 5, 3, 5, 3, 3; ReLU), batch normalisation and max pooling; global
+# average pooling; the 192 pooled numbers reshaped into one token of
 # length 192 for multi-head attention (8 heads, key dimension 64) with the token as
 # query, key and value; flatten; dense 192 with ReLU; dropout 0.3; one linear output.
-# MSE, Adam with learning rate 0.00103.
+# MSE, Adam with learning rate 0.00103. The report gives neither the padding nor the
+# pooling size: same padding and 2×2 pooling are ours.
 
 # %%
 REPORT_HP = dict(filters=[128, 64, 256, 128, 192], kernels=[5, 3, 5, 3, 3], heads=8,
@@ -179,6 +203,34 @@ def enhanced(hp=REPORT_HP):
 set_seed(B.seed)
 model = enhanced()
 model.summary()
+
+# %% [markdown]
+# ## What the rest of the run will cost
+#
+# One training step and one prediction pass of the enhanced model are timed here on
+# throwaway copies and multiplied by the budget: its most epochs (early stopping may end
+# it sooner), the validation images of every epoch and the predictions on every split
+# (twice: below and after reloading). The digit reader of the last section and the
+# plots are counted in the other work, with the preliminary model's time already spent.
+# At the `cpu` profile a plan past 30 minutes stops here, before the long training.
+
+# %%
+steps_per_epoch = math.ceil(B.n_train / B.batch_size)
+enh_cost = step_cost(enhanced(), x["train"], y["train"], batch_size=B.batch_size,
+                     steps=10 if B.profile != "smoke" else 2)
+probe = enhanced()
+few = x["val"][:256]
+probe.predict(few, batch_size=256, verbose=0)  # the first call traces
+t = time.perf_counter()
+probe.predict(few, batch_size=256, verbose=0)
+per_image = (time.perf_counter() - t) / len(few)
+del probe
+plan = RunPlan(B)
+plan.add(f"enhanced model, at most {B.max_epochs} epochs",
+         B.max_epochs * steps_per_epoch, enh_cost)
+plan.add("validation every epoch, then predictions (images)",
+         B.max_epochs * B.n_val + B.n_train + B.n_val + 2 * B.n_test, per_image)
+estimate = plan.check(other_s=120, elapsed_s=r_prelim.wall_time)
 
 # %% tags=["hide-output"]
 stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=B.patience,
@@ -256,7 +308,8 @@ fig.tight_layout()
 # ## Save, reload, predict again
 #
 # The report saves its model in the `.keras` format and reloads it. We do the same and
-# check that the reloaded model's predictions are identical, bit for bit.
+# check that the reloaded model's predictions are identical, bit for bit (the report
+# does not say it checked).
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
@@ -313,7 +366,10 @@ glue("weights_shape", str(weights.shape))
 # The sum is a function of four digits that sit in known cells. A structured baseline
 # classifies each 40×42 cell with a small convolutional network (conv 32, pool, conv 64,
 # pool, dense 128, dropout 0.5, softmax over 10 digits), trained on the training images'
-# cells with their digit labels, and adds the four predicted digits. Its prediction is a
+# cells with their digit labels, and adds the four predicted digits. It learns from
+# something the report's data did not have: a label for every digit, where the report's
+# `.npz` files give only the sum. It is a yardstick for what the task allows, not a
+# model the report could have trained. Its prediction is a
 # whole number, so within 0.5, 0.8 and 0.9 all mean exact; for the MSE we also give the
 # sum of the four expected digits (probability-weighted).
 
@@ -360,25 +416,49 @@ glue("more_exact", "reading the digits and adding" if read_exact >
 # ## Reported versus reproduced
 #
 # The report gives its numbers as "around" values from one run. The tolerance for a mean
-# error over images is two standard errors of that mean over our images; for the
-# enhanced model's MSE, which the report gives as a range (2.5 to 3.0), it is the
-# range's half-width around its middle.
+# error over images is two standard errors of that mean over our images, plus the
+# precision the report printed (25.10: ±0.005; 3.0: ±0.05). Where the report gives a
+# range (2.5 to 3.0; 17 to 18), the row is read at the range's middle with its
+# half-width plus the printed precision: a value inside the range, or within rounding of
+# it, agrees. "Sometimes below 2.0" is the range from 0 to 2.0, read on the lowest
+# training or validation MSE of any epoch. The report's training loss "at early epochs"
+# is read on our first epoch's.
 
 # %%
+def plus_printed(tol, printed):
+    return Tolerance.stated(tol.value + printed,
+                            f"{tol.basis}, plus ±{printed:g} printed precision")
+
+
+def in_range(low, high, printed):
+    """A row for a number the report gives as a range: read at the middle."""
+    return (low + high) / 2, Tolerance.stated(
+        (high - low) / 2 + printed,
+        f"the report gives a range, {low:g} to {high:g}: half its width plus "
+        f"±{printed:g} printed precision")
+
+
+early, early_tol = in_range(17, 18, 0.5)
+settled, settled_tol = in_range(2.5, 3.0, 0.05)
+below, below_tol = in_range(0.0, 2.0, 0.05)
+lowest = min(min(r_enh.history["loss"]), min(r_enh.history["val_loss"]))
 rows = [
     Comparison("preliminary: validation MSE", 25.10, r_prelim.history["val_loss"][-1],
-               Tolerance.mean((pred["preliminary", "val"] - y["val"]) ** 2,
-                              "the squared error"), kind="number", decimals=2),
+               plus_printed(Tolerance.mean((pred["preliminary", "val"] - y["val"]) ** 2,
+                                           "the squared error"), 0.005),
+               kind="number", decimals=2),
     Comparison("preliminary: training MAE", 3.0, r_prelim.history["mae"][-1],
-               Tolerance.mean(np.abs(pred["preliminary", "train"] - y["train"]),
-                              "the absolute error"), kind="number", decimals=2),
-    Comparison("enhanced: training MSE (last epoch)", 2.75, r_enh.history["loss"][-1],
-               Tolerance.stated(0.25, "the report gives a range, 2.5 to 3.0"),
-               kind="number", decimals=2),
-    Comparison("enhanced: validation MSE (best epoch)", 2.75,
-               min(r_enh.history["val_loss"]),
-               Tolerance.stated(0.25, "the report gives a range, 2.5 to 3.0"),
-               kind="number", decimals=2),
+               plus_printed(Tolerance.mean(np.abs(pred["preliminary", "train"]
+                                                  - y["train"]), "the absolute error"),
+                            0.05), kind="number", decimals=2),
+    Comparison("enhanced: training MSE at early epochs (17-18; our first)", early,
+               r_enh.history["loss"][0], early_tol, kind="number", decimals=2),
+    Comparison("enhanced: training MSE (last epoch; 2.5-3.0)", settled,
+               r_enh.history["loss"][-1], settled_tol, kind="number", decimals=2),
+    Comparison("enhanced: validation MSE (best epoch; 2.5-3.0)", settled,
+               min(r_enh.history["val_loss"]), settled_tol, kind="number", decimals=2),
+    Comparison("enhanced: lowest training or validation MSE ('sometimes below 2.0')",
+               below, lowest, below_tol, kind="number", decimals=2),
 ]
 comparison = run.compare(rows, glue_counts=True)
 
@@ -398,7 +478,7 @@ comparison = run.compare(rows, glue_counts=True)
 #   gets the whole sum exactly right for {glue}`read_exact` of the test images; more
 #   sums come out exactly right from {glue}`more_exact`.
 # - **Saving and reloading** in the `.keras` format ({glue}`keras_mb` MB) gives
-#   identical predictions, as the report found.
+#   identical predictions.
 
 # %%
 run.finish()
