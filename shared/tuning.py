@@ -9,12 +9,29 @@
 - :func:`space_frame`: the search space a hypermodel declares, one row per hyperparameter.
 - :func:`search_folder`: where a search keeps its state, under the book's cache, named by its
   settings and its hypermodel's code (so a changed search starts afresh; never committed).
+
+A search on several machines uses keras-tuner's own distribution: a *chief* holds the oracle (which
+trial runs next, every result) and serves it over gRPC; *workers* ask it for trials, train them and
+report back. Each process learns its part from ``KERASTUNER_TUNER_ID`` (``chief``, or a worker's
+id), ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``, which the command line here sets::
+
+    python -m shared.tuning chief --port 8000 book/chapters/31_digit_sums_tuning.py
+    python -m shared.tuning worker --chief HOST:8000 --id 1 book/chapters/31_digit_sums_tuning.py
+
+The chief runs the chapter as ``python -m shared.publish`` does (its ``search`` cell serves trials
+until the search is done, then the chapter goes on and is written); a worker runs the chapter's
+code cells up to its ``search``-tagged cell and stops. Hyperband's later rounds continue from the
+checkpoints of earlier trials, which any worker may have run, so every process must see the same
+search folder (shared storage; on one machine it is shared already).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -77,12 +94,18 @@ def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project
     import keras_tuner as kt
 
     class _Hyperband(kt.Hyperband):
+        #: (trial id, score) of every trial this process trained, in order
+        trials_run: list
+
         def on_trial_begin(self, trial):
             self._trial_start = time.perf_counter()
             super().on_trial_begin(trial)
 
         def on_trial_end(self, trial):
             super().on_trial_end(trial)
+            # the oracle's record (on a worker, the chief's): the worker's copy has no score
+            trial = self.oracle.get_trial(trial.trial_id)
+            self.trials_run.append((trial.trial_id, trial.score))
             if log:
                 hp = trial.hyperparameters.values
                 score = "none" if trial.score is None else f"{trial.score:.4g}"
@@ -97,9 +120,18 @@ def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project
     tuner = _Hyperband(hypermodel, objective=objective, max_epochs=max_epochs, factor=factor,
                        hyperband_iterations=iterations, seed=seed, directory=str(directory),
                        project_name=project, overwrite=False)
-    if log and statuses:
+    tuner.trials_run = []
+    part = role()
+    if log and statuses and part != "worker":
         print(f"resuming the search in {folder}: {done} finished trials on record "
               f"(a trial that was running when it stopped is run again)")
+    if log and part == "chief":
+        print(f"distributed search: this process is the chief, serving trials on "
+              f"{os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]}; it trains none itself "
+              "(start workers with `python -m shared.tuning worker`)", flush=True)
+    elif log and part == "worker":
+        print(f"distributed search: worker {os.environ[TUNER_ID]} of the chief at "
+              f"{os.environ[ORACLE_IP]}:{os.environ[ORACLE_PORT]}", flush=True)
     return tuner
 
 
@@ -133,3 +165,142 @@ def space_frame(hypermodel):
                      "values": values, "step": "" if c.get("step") is None else str(c["step"]),
                      "sampling": c.get("sampling", "")})
     return pd.DataFrame(rows).set_index("hyperparameter")
+
+
+# --- a search on several machines ------------------------------------------------------------------
+
+TUNER_ID, ORACLE_IP, ORACLE_PORT = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP",
+                                    "KERASTUNER_ORACLE_PORT")
+#: the cell tag that marks a chapter's search cell (a worker runs the chapter up to it)
+SEARCH_TAG = "search"
+
+
+def role() -> str:
+    """``"chief"``, ``"worker"`` or ``"alone"`` (no distributed search), from keras-tuner's
+    environment variables. Half a configuration is an error, as in keras-tuner."""
+    if ORACLE_IP not in os.environ:
+        return "alone"
+    missing = [k for k in (ORACLE_PORT, TUNER_ID) if not os.environ.get(k)]
+    if missing:
+        raise RuntimeError(f"{ORACLE_IP} is set but {' and '.join(missing)} not: a distributed "
+                           "search needs all three (use `python -m shared.tuning`)")
+    return "chief" if "chief" in os.environ[TUNER_ID] else "worker"
+
+
+def chief_env(port: int, host: str = "0.0.0.0") -> dict[str, str]:
+    """The environment of a chief serving on ``host:port`` (``0.0.0.0``: every interface)."""
+    return {TUNER_ID: "chief", ORACLE_IP: host, ORACLE_PORT: str(_port(port))}
+
+
+def worker_env(chief: str, worker_id: int | str) -> dict[str, str]:
+    """The environment of worker ``worker_id`` of the chief at ``chief`` (``host:port``)."""
+    host, sep, port = str(chief).rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"the chief's address must be host:port, got {chief!r}")
+    wid = str(worker_id)
+    if not wid or "chief" in wid or not wid.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"a worker id is a short name of letters and digits, got {worker_id!r}")
+    return {TUNER_ID: f"tuner{wid}", ORACLE_IP: host, ORACLE_PORT: str(_port(port))}
+
+
+def _port(port) -> int:
+    try:
+        value = int(port)
+    except (TypeError, ValueError):
+        raise ValueError(f"a port is a number, got {port!r}") from None
+    if not 0 < value < 65536:
+        raise ValueError(f"a port lies between 1 and 65535, got {value}")
+    return value
+
+
+def cells_until_search(nb):
+    """The notebook ``nb`` cut after its first code cell tagged :data:`SEARCH_TAG` (a copy)."""
+    import copy
+
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and SEARCH_TAG in cell.metadata.get("tags", []):
+            cut = copy.deepcopy(nb)
+            cut.cells = cut.cells[:i + 1]
+            return cut
+    raise ValueError(f"no code cell is tagged {SEARCH_TAG!r}: mark the cell that calls "
+                     "tuner.search with  # %% tags=[\"search\"]")
+
+
+def run_worker(chapter: Path | str, chief: str, worker_id, profile: str | None = None,
+               timeout: int | None = None) -> int:
+    """Run ``chapter``'s code cells up to its search cell as worker ``worker_id`` of ``chief``:
+    it trains the trials the chief hands it until the search is done. Nothing is written."""
+    import jupytext
+
+    from shared.profile import active_profile, check_profile
+    from shared.publish import _echoing_client_class
+
+    chapter = Path(chapter).resolve()
+    nb = cells_until_search(jupytext.read(chapter))
+    env = {**worker_env(chief, worker_id), "BOOK_PROFILE": check_profile(profile or
+                                                                         active_profile())}
+    before = {k: os.environ.get(k) for k in (*env, "MPLBACKEND")}
+    os.environ.update(env)
+    os.environ.pop("MPLBACKEND", None)
+    print(f"worker {env[TUNER_ID]}: {chapter.name} up to its search cell, chief at {chief}, "
+          f"profile {env['BOOK_PROFILE']}", flush=True)
+    try:
+        client = _echoing_client_class()(nb, timeout=timeout, kernel_name="python3",
+                                         resources={"metadata": {"path": str(chapter.parent)}})
+        client.execute()
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    print(f"worker {env[TUNER_ID]}: the chief has no more trials; done", flush=True)
+    return 0
+
+
+def run_chief(chapter: Path | str, port: int, host: str = "0.0.0.0",
+              publish_args: list[str] | None = None) -> int:
+    """Run ``chapter`` as ``python -m shared.publish`` would, as the chief of a distributed
+    search serving on ``host:port``; ``publish_args`` go to ``shared.publish`` (``--profile``,
+    ``--out``)."""
+    from shared import publish
+
+    os.environ.update(chief_env(port, host))
+    return publish.main([str(chapter), *(publish_args or [])])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.tuning",
+        description="A chapter's Hyperband search on several machines: start one chief, then "
+                    "any number of workers (on this machine or others that see the same search "
+                    "folder, BOOK_DATA_CACHE).")
+    sub = parser.add_subparsers(dest="part", required=True)
+    chief = sub.add_parser("chief", help="hold the search and run the chapter (it is published "
+                                         "as by python -m shared.publish)")
+    chief.add_argument("chapter", type=Path)
+    chief.add_argument("--port", type=int, required=True)
+    chief.add_argument("--host", default="0.0.0.0", help="the interface to serve on "
+                                                         "(default: all)")
+    chief.add_argument("--profile", default=None)
+    chief.add_argument("--out", default=None, help="as for python -m shared.publish")
+    worker = sub.add_parser("worker", help="train the trials a chief hands out")
+    worker.add_argument("chapter", type=Path)
+    worker.add_argument("--chief", required=True, help="host:port of the chief")
+    worker.add_argument("--id", required=True, help="this worker's id (1, 2, ...)")
+    worker.add_argument("--profile", default=None)
+    args = parser.parse_args(argv)
+    if args.chapter.suffix != ".py" or not args.chapter.exists():
+        parser.error(f"{args.chapter} is not an existing chapter .py file")
+    try:
+        if args.part == "chief":
+            extra = [*(["--profile", args.profile] if args.profile else []),
+                     *(["--out", args.out] if args.out else [])]
+            return run_chief(args.chapter, args.port, args.host, extra)
+        return run_worker(args.chapter, args.chief, args.id, args.profile)
+    except ValueError as err:
+        parser.error(str(err))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

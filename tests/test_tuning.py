@@ -104,3 +104,87 @@ def test_space_frame_lists_the_declared_hyperparameters():
     assert list(space.index) == ["units", "lr"]
     assert space.loc["units", "values"] == "2 to 16" and space.loc["units", "kind"] == "int"
     assert space.loc["lr", "sampling"] == "log" and space.loc["lr", "values"] == "0.001 to 0.1"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_distributed_search_chief_and_two_workers_over_loopback(tmp_path):
+    """A chief and two workers (separate processes, as on separate machines, sharing one search
+    folder): every trial runs once, the workers share them, the chief knows the best."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = Path(__file__).with_name("tuning_probe.py")
+    port, folder, ready = _free_port(), tmp_path / "search", tmp_path / "ready"
+    ready.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
+    env |= {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+    def start(*args):
+        return subprocess.Popen([sys.executable, str(probe), *map(str, args)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=probe.parent.parent)
+
+    procs = {"chief": start("chief", port, folder, ready)}
+    procs |= {w: start("worker", port, folder, ready, w) for w in ("1", "2")}
+    out = {}
+    try:
+        for name, proc in procs.items():
+            stdout, stderr = proc.communicate(timeout=240)
+            assert proc.returncode == 0, f"{name}: {stderr[-3000:]}"
+            out[name] = json.loads(stdout.strip().splitlines()[-1])
+    finally:
+        for proc in procs.values():
+            proc.kill()
+    ran = {w: [t for t, _ in out[w]["ran"]] for w in ("1", "2")}
+    every = ran["1"] + ran["2"]
+    assert len(every) == len(set(every)), f"a trial ran twice: {ran}"
+    assert sorted(every) == out["chief"]["completed"] == sorted(out["chief"]["completed"])
+    assert len(every) == out["chief"]["all"] >= 4  # the smoke search has several trials
+    assert ran["1"] and ran["2"], f"the workers did not share the trials: {ran}"
+    scores = {t: s for w in ("1", "2") for t, s in out[w]["ran"]}
+    best_id = min(scores, key=scores.get)
+    assert out["chief"]["best"][0] == best_id
+    assert out["chief"]["best"][1] == pytest.approx(scores[best_id])
+
+
+def test_distributed_roles_and_addresses(monkeypatch):
+    import nbformat
+
+    from shared import tuning
+
+    for k in (tuning.TUNER_ID, tuning.ORACLE_IP, tuning.ORACLE_PORT):
+        monkeypatch.delenv(k, raising=False)
+    assert tuning.role() == "alone"
+    monkeypatch.setenv(tuning.ORACLE_IP, "10.0.0.1")
+    with pytest.raises(RuntimeError, match="needs all three"):
+        tuning.role()
+    monkeypatch.setenv(tuning.ORACLE_PORT, "8000")
+    monkeypatch.setenv(tuning.TUNER_ID, "tuner3")
+    assert tuning.role() == "worker"
+    assert tuning.chief_env(8000) == {tuning.TUNER_ID: "chief", tuning.ORACLE_IP: "0.0.0.0",
+                                      tuning.ORACLE_PORT: "8000"}
+    assert tuning.worker_env("gpu-box:8001", 2)[tuning.TUNER_ID] == "tuner2"
+    for bad in ("gpu-box", ":8000", "gpu-box:http", "gpu-box:70000"):
+        with pytest.raises(ValueError):
+            tuning.worker_env(bad, 1)
+    with pytest.raises(ValueError, match="worker id"):
+        tuning.worker_env("gpu-box:8000", "chief")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("a = 1"),
+        nbformat.v4.new_code_cell("tuner.search()", metadata={"tags": ["hide-output", "search"]}),
+        nbformat.v4.new_code_cell("after = 1")])
+    assert [c.source for c in tuning.cells_until_search(nb).cells] == ["a = 1", "tuner.search()"]
+    assert len(nb.cells) == 3  # the original is left whole
+    nb.cells[1].metadata["tags"] = []
+    with pytest.raises(ValueError, match="tagged"):
+        tuning.cells_until_search(nb)
