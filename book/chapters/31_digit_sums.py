@@ -93,15 +93,18 @@ print(f"device: {run.provenance.device}")
 # profile keeps both models, the report's hyperparameters, its 50 preliminary epochs and
 # its early stopping, on 2,000 training images (a size the report leaves open) with
 # 1,000 validation and 2,000 test images, and stops the enhanced model after at most 14
-# epochs. Rows measured so are marked as at a reduced budget: a network of this size
-# fitted to 2,000 images is expected to do worse than on 50,000, so they say what the
-# model does with little data, not whether the report's numbers hold.
+# epochs. With 63 steps an epoch, batch normalisation's moving averages need a faster
+# momentum (0.9) than Keras' default to keep up. Rows measured so are marked as at a
+# reduced budget: a network of this size fitted to 2,000 images is expected to do worse
+# than on 50,000, so they say what the model does with little data, not whether the
+# report's numbers hold.
 
 # %%
 B = budget(
     full=dict(n_train=50_000, n_val=5_000, n_test=10_000, prelim_epochs=50,
-              max_epochs=100, patience=5, batch_size=32, digit_epochs=10, seed=1),
-    cpu=dict(n_train=2_000, n_val=1_000, n_test=2_000, max_epochs=14),
+              max_epochs=100, patience=5, batch_size=32, digit_epochs=10,
+              bn_momentum=0.99, seed=1),
+    cpu=dict(n_train=2_000, n_val=1_000, n_test=2_000, max_epochs=14, bn_momentum=0.9),
     why=dict(n_train="30 minutes on two cores: an enhanced-model step at batch 32 "
                      "cost about 1.0 s here (3 December 2026), so one epoch of 50,000 "
                      "images is about 26 min; the report states no data size",
@@ -109,9 +112,15 @@ B = budget(
                    "cost about 10 ms per image",
              n_test="30 minutes on two cores: as for the validation images",
              max_epochs="30 minutes on two cores: 14 epochs of 2,000 images are about "
-                        "15 min of the enhanced model's training"),
+                        "15 min of the enhanced model's training",
+             bn_momentum="63 steps an epoch are too few for batch normalisation's "
+                         "moving averages at Keras' 0.99: after one epoch of the cpu "
+                         "run the validation MSE was 176 in inference mode against "
+                         "14.5 with batch statistics, and 11.5 at 0.9 (measured here, "
+                         "3 December 2026); a first cpu run at 0.99 stopped early at a "
+                         "best validation MSE of 176"),
     smoke=dict(n_train=600, n_val=200, n_test=200, prelim_epochs=2, max_epochs=2,
-               patience=5, batch_size=32, digit_epochs=1, seed=1),
+               patience=5, batch_size=32, digit_epochs=1, bn_momentum=0.9, seed=1),
 )
 display(B.table())
 
@@ -178,7 +187,9 @@ r_prelim = fit(prelim, x["train"], y["train"], validation_data=(x["val"], y["val
 # the padding, the pooling size, the reshape nor where the dropout sits: same padding,
 # 2×2 pooling, the 192 pooled numbers as one token of length 192 (query, key and value
 # alike; 192 tokens of one number each would be another reading), and the dropout after
-# the dense layer are ours.
+# the dense layer are ours. Batch normalisation keeps its moving averages with Keras'
+# default momentum of 0.99 at the full budget, and 0.9 at the `cpu` one, whose epochs
+# have too few steps for 0.99 (see the budget table).
 
 # %%
 REPORT_HP = dict(filters=[128, 64, 256, 128, 192], kernels=[5, 3, 5, 3, 3], heads=8,
@@ -191,7 +202,7 @@ def enhanced(hp=REPORT_HP):
     for i, (f, k) in enumerate(zip(hp["filters"], hp["kernels"], strict=True)):
         h = layers.Conv2D(f, k, padding="same", activation="relu",
                           name=f"conv{i + 1}")(h)
-        h = layers.BatchNormalization(name=f"bn{i + 1}")(h)
+        h = layers.BatchNormalization(momentum=B.bn_momentum, name=f"bn{i + 1}")(h)
         h = layers.MaxPooling2D(2, name=f"pool{i + 1}")(h)
     h = layers.GlobalAveragePooling2D(name="gap")(h)
     tokens = layers.Reshape((1, hp["filters"][-1]), name="one_token")(h)
