@@ -44,9 +44,9 @@
 # Download {download}`the source (.py) <13_gan.py>` or
 # {download}`the notebook (.ipynb) <13_gan.ipynb>`. In a clone of the book's
 # repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/13_gan.py` runs it at the full budget below
-# (it needs a GPU), and adding
-# `--profile smoke --out try.ipynb` runs a one-minute version.
+# `python -m shared.publish book/chapters/13_gan.py --profile full` runs it at the
+# full budget below (it needs a GPU; at the default `cpu` profile its plan stops it),
+# and `--profile smoke --out try.ipynb` instead runs a few-minute version.
 # ```
 
 # %% tags=["remove-stderr"]

@@ -38,8 +38,10 @@
 # Download {download}`the source (.py) <21_two_digits.py>` or
 # {download}`the notebook (.ipynb) <21_two_digits.ipynb>`. In a clone of the book's
 # repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/21_two_digits.py` runs it at the full budget
-# below, and adding `--profile smoke --out try.ipynb` runs a one-minute version.
+# `python -m shared.publish book/chapters/21_two_digits.py --profile full` runs it at
+# the full budget below (at the default `cpu` profile its plan stops it: it needs hours
+# on two cores), and `--profile smoke --out try.ipynb` instead runs a one-minute
+# version.
 # ```
 
 # %% tags=["remove-stderr"]
