@@ -28,9 +28,12 @@
 #
 # **What to look for.** The precision and recall differ by almost eight points, which a
 # macro-averaged precision and recall of a 10-class classifier at 85% accuracy would
-# not: the numbers come from Keras' thresholded metrics. The attention layer, as Keras
-# applies it to a 4-D feature map, attends within each row of the image only. The search
-# is re-run in {doc}`41_cifar_tuning`, and the attention question over seeds in
+# not: they look like Keras' thresholded metrics. Its F1 does not follow from them,
+# though: the harmonic mean of 0.900 and 0.823 is 0.860, not 0.855, so the F1 was
+# computed another way, most likely as the macro F1 of the arg-max predictions. We
+# compute both kinds and compare each number with its kind. The attention layer, as
+# Keras applies it to a 4-D feature map, attends within each row of the image only. The
+# search is re-run in {doc}`41_cifar_tuning`, and the attention question over seeds in
 # {doc}`41_cifar_attention_variants`.
 #
 # ```{admonition} Run this chapter yourself
@@ -38,8 +41,9 @@
 # Download {download}`the source (.py) <41_cifar_attention.py>` or
 # {download}`the notebook (.ipynb) <41_cifar_attention.ipynb>`. In a clone of the book's
 # repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/41_cifar_attention.py` runs it at the full
-# budget below, and adding `--profile smoke --out try.ipynb` runs a one-minute version.
+# `python -m shared.publish book/chapters/41_cifar_attention.py` runs it at the `cpu`
+# budget below (`--profile full` for the report's, which needs a GPU), and adding
+# `--profile smoke --out try.ipynb` runs a one-minute version.
 # ```
 
 # %% tags=["remove-stderr"]
@@ -49,6 +53,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
 
 import logging
+import math
+import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -60,10 +66,11 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from shared import budget, data, derived, plots
 from shared.reporting import Comparison, Tolerance, glue, start_run, table
-from shared.training import fit, set_seed
+from shared.training import RunPlan, fit, set_seed, step_cost
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("41_cifar_attention")
+T0 = time.perf_counter()  # the plan below counts the time spent before it
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 print(f"device: {run.provenance.device}")
 
@@ -75,12 +82,35 @@ print(f"device: {run.provenance.device}")
 # $10^{-3}$, weight decay 0.004; the report gives neither), batch 32 (Keras' default;
 # the report gives none), tested once on the 10,000 test images. The smoke profile runs
 # the same code for one epoch on a slice of the data.
+#
+# **What two CPU cores can run.** One training step of this model (about 570 million
+# multiply-adds per image) at batch 32 cost about 0.68 s on the machine that prepared
+# this chapter (AMD EPYC, two cores, TensorFlow, 3 December 2026): one epoch of 40,000
+# images is about 14 minutes, the report's 45 epochs about 10.6 hours. The `cpu`
+# profile keeps the model of Figure 3.1, the recipe (AdamW, the augmentation, batch 32)
+# and the errata, and trains on 5,000 training images (validated on 1,000, tested on
+# 2,000, drawn as the full split is) for 8 epochs, with batch normalisation's moving
+# averages at momentum 0.9 instead of Keras' 0.99, which 157 steps an epoch are too few
+# for. Every accuracy-like row is then far from a reproduction: those rows are marked as
+# at a reduced budget and wait for a GPU; the parameter counts and the errata do not
+# depend on the budget.
 
 # %%
 B = budget(
     full=dict(n_train=40_000, n_val=10_000, n_test=10_000, epochs=45, batch_size=32,
-              seed=1),
-    smoke=dict(n_train=500, n_val=200, n_test=200, epochs=1, batch_size=32, seed=1),
+              bn_momentum=0.99, seed=1),
+    cpu=dict(n_train=5_000, n_val=1_000, n_test=2_000, epochs=8, bn_momentum=0.9),
+    why=dict(n_train="30 minutes on two cores: a step at batch 32 cost about 0.68 s "
+                     "here (3 December 2026), so one epoch of 40,000 images is 14 min",
+             n_val="30 minutes on two cores: validating costs about 10 ms per image",
+             n_test="30 minutes on two cores: as for the validation images",
+             epochs="30 minutes on two cores: 8 epochs of 5,000 images are 14 min",
+             bn_momentum="157 steps an epoch are too few for the moving averages at "
+                         "Keras' 0.99 (not measured on this network; in chapter 31's, "
+                         "63 such steps gave a validation MSE of 176 in inference mode "
+                         "against 14.5 with batch statistics)"),
+    smoke=dict(n_train=500, n_val=200, n_test=200, epochs=1, batch_size=32,
+               bn_momentum=0.9, seed=1),
 )
 display(B.table())
 
@@ -106,8 +136,9 @@ print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")
 # ## The model of the report's Figure 3.1
 #
 # Geometric augmentation (horizontal flip, rotation up to ±18°, translation and zoom up
-# to 10%: Keras preprocessing layers, active only in training; the report names the
-# kinds but not the amounts); two 3×3 convolutions with 64 filters, batch normalisation,
+# to 10%: Keras preprocessing layers, active only in training; the report says only
+# that "geometric transformations" were used, so the kinds and amounts are ours); two
+# 3×3 convolutions with 64 filters, batch normalisation,
 # 2×2 max pooling; Keras' `Attention` layer with the pooled map as query and value
 # (Luong's dot-product attention); two 5×5 convolutions with 256 filters, batch
 # normalisation, 3×3 max pooling, dropout 0.25; flatten; dense 512 with ReLU; dropout
@@ -126,12 +157,12 @@ def build():
     h = augmentation()(inputs)
     h = layers.Conv2D(64, 3, padding="same", activation="relu")(h)
     h = layers.Conv2D(64, 3, padding="same", activation="relu")(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(momentum=B.bn_momentum)(h)
     p1 = layers.MaxPooling2D(2, name="pool1")(h)
     h = layers.Attention(name="attention")([p1, p1])
     h = layers.Conv2D(256, 5, padding="same", activation="relu")(h)
     h = layers.Conv2D(256, 5, padding="same", activation="relu")(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(momentum=B.bn_momentum)(h)
     h = layers.MaxPooling2D(3)(h)
     h = layers.Dropout(0.25)(h)
     h = layers.Dense(512, activation="relu")(layers.Flatten()(h))
@@ -167,6 +198,17 @@ assert (n_params, n_frozen) == (5_370_954, 640), (n_params, n_frozen)
 # The report's tuning listing (its Figure 3.2) also calls `Attention` on `p2` before
 # `p2` is defined, and never uses the `f1` hyperparameter it declares; Figure 3.1, the
 # model that was trained, puts the attention after the first block, as here.
+#
+# ```{admonition} Erratum: a dropout after the first block?
+# :class: warning
+# The report's prose puts a dropout of rate 0.25 after the first block's pooling, and
+# its tuning listing one of rate 0.1 (`d1`); Figure 3.1, the summary of the trained
+# model, has none there: the attention takes the pooling's output, and the only dropout
+# before the dense layer follows the second block. We build Figure 3.1, whose parameter
+# count the report states and we match. (Its layers are named from `dropout_1` on, as
+# if a first `Dropout` had been made and left unconnected; a dropout has no parameters,
+# so the count cannot tell.)
+# ```
 
 # %%
 probe = keras.Model(model.input, model.get_layer("pool1").output)
@@ -178,7 +220,31 @@ print(f"pooled map {tuple(pooled.shape)}; attention scores {scores.shape}; "
 glue("scores_shape", str(scores.shape))
 
 # %% [markdown]
-# ## Training: 45 epochs
+# ## What the run will cost
+#
+# One training step and one prediction pass are timed on a throwaway copy of the model
+# and multiplied by the budget's epochs, validation images and test images; at the `cpu`
+# profile a plan past 30 minutes stops here.
+
+# %%
+few = x_train[:8 * B.batch_size]
+step = step_cost(build(), few, onehot["train"][:len(few)], batch_size=B.batch_size,
+                 steps=10 if B.profile != "smoke" else 2)
+probe_model = build()
+probe_model.predict(x_val[:256], batch_size=B.batch_size, verbose=0)  # traces
+t = time.perf_counter()
+probe_model.predict(x_val[:256], batch_size=B.batch_size, verbose=0)
+per_image = (time.perf_counter() - t) / len(x_val[:256])
+del probe_model
+plan = RunPlan(B)
+plan.add(f"training, {B.epochs} epochs", B.epochs * math.ceil(B.n_train / B.batch_size),
+         step)
+plan.add("validation every epoch, then the test images twice (images)",
+         B.epochs * B.n_val + 2 * B.n_test, per_image)
+estimate = plan.check(other_s=90, elapsed_s=time.perf_counter() - T0)
+
+# %% [markdown]
+# ## Training
 #
 # One line per epoch: loss, accuracy and Keras' precision and recall on the training
 # batches, then on the validation images.
@@ -189,7 +255,9 @@ r = fit(model, x_train, onehot["train"], validation_data=(x_val, onehot["val"]),
 
 # %%
 plots.plot_history(r, metrics=("loss", "accuracy"), labels=["Figure 3.1 model"],
-                   best=None, title="Training and validation, 45 epochs");
+                   best=None, title=f"Training and validation, {B.epochs} epochs");
+glue("epochs", B.epochs, "d")
+glue("n_train", f"{B.n_train:,}")
 glue("train_min", r.wall_time / 60, ".1f")
 
 # %% [markdown]
@@ -232,6 +300,15 @@ for k, v in {"acc": test_acc, "keras_p": keras_p, "keras_r": keras_r,
 # {glue}`unsure` of the test images get no class with probability 0.5 or more: those are
 # the predictions that Keras' recall counts as misses and its precision ignores.
 #
+# ```{admonition} Erratum: an F1 that its precision and recall do not give
+# :class: warning
+# The report's precision 0.900 and recall 0.823 have a harmonic mean of 0.860; it prints
+# an F1 of 0.855. The three cannot come from one pair of thresholded metrics. A macro F1
+# over the arg-max predictions, which for a classifier near 85% accuracy lies near the
+# accuracy, fits 0.855; so we compare the report's F1 with our macro F1, and show the
+# harmonic mean of our thresholded precision and recall beside it without a verdict.
+# ```
+#
 # ## Where it goes wrong
 #
 # The confusion matrix (rows: true class), the accuracy of each class, and a dozen
@@ -260,9 +337,11 @@ glue("best_class", per_class.idxmax())
 # ## Reported versus reproduced
 #
 # One run each. The accuracy's tolerance is two binomial standard errors on the test
-# images; precision and recall, pooled over image–class pairs, get the same treatment on
-# the number of predicted and true positives respectively; the loss, a mean over images,
-# two standard errors of that mean; the parameter counts are exact.
+# images (ours and the report's); precision and recall, pooled over image–class pairs,
+# get the same treatment on the number of predicted and true positives respectively;
+# the macro F1 that of an accuracy; the loss, a mean over images, two standard errors of
+# that mean; the parameter counts are exact. One seed gives no run-to-run spread: these
+# intervals leave it out.
 
 # %%
 y1 = onehot["test"]
@@ -271,17 +350,23 @@ n_pos_pred = int((probs >= 0.5).sum())
 rows = [
     Comparison("test loss", 0.467, test_loss,
                Tolerance.mean(losses, "the per-image loss"), kind="number", decimals=3),
-    Comparison("test accuracy", 0.854, test_acc, Tolerance.binomial(0.854, len(y_test)),
-               kind="percent"),
+    Comparison("test accuracy", 0.854, test_acc,
+               Tolerance.binomial(0.854, len(y_test), n_report=10_000), kind="percent"),
     Comparison("precision (Keras, threshold 0.5)", 0.900, keras_p,
                Tolerance.binomial(0.900, max(n_pos_pred, 1)), kind="percent"),
     Comparison("recall (Keras, threshold 0.5)", 0.823, keras_r,
-               Tolerance.binomial(0.823, len(y_test)), kind="percent"),
-    Comparison("F1 (from Keras precision and recall)", 0.855, keras_f1,
-               Tolerance.binomial(0.855, len(y_test)), kind="percent"),
-    Comparison("parameters", 5_370_954, n_params, Tolerance.exact(), kind="count"),
+               Tolerance.binomial(0.823, len(y_test), n_report=10_000), kind="percent"),
+    Comparison("F1 (macro, arg-max predictions)", 0.855, macro_f1,
+               Tolerance.binomial(0.855, len(y_test), n_report=10_000), kind="percent"),
+    Comparison("F1 (harmonic mean of Keras precision and recall)", 0.855, keras_f1,
+               kind="percent", unjudged="the report's F1 is not the harmonic mean of "
+               "its own precision and recall (0.860): another quantity (erratum "
+               "above)"),
+    # the counts depend on no budget entry: at the report's budget at every profile
+    Comparison("parameters", 5_370_954, n_params, Tolerance.exact(), kind="count",
+               uses=()),
     Comparison("non-trainable parameters", 640, n_frozen, Tolerance.exact(),
-               kind="count"),
+               kind="count", uses=()),
 ]
 comparison = run.compare(rows, glue_counts=True)
 
@@ -292,11 +377,12 @@ comparison = run.compare(rows, glue_counts=True)
 # ## What holds up
 #
 # - **The model is the report's**: the same 5,370,954 parameters, 640 of them batch
-#   normalisation statistics. Trained for 45 epochs ({glue}`train_min` minutes here), it
-#   reaches {glue}`acc` test accuracy.
+#   normalisation statistics. Trained for {glue}`epochs` epochs on {glue}`n_train`
+#   images ({glue}`train_min` minutes here), it reaches {glue}`acc` test accuracy.
 # - **Precision above recall is an artefact of the metric.** Keras' thresholded metrics
 #   give {glue}`keras_p` and {glue}`keras_r` here; macro-averaged over the classes they
-#   are {glue}`macro_p` and {glue}`macro_r`.
+#   are {glue}`macro_p` and {glue}`macro_r`. The report's F1 is neither kind's harmonic
+#   mean of its own precision and recall (erratum above).
 # - **The attention is row-wise** (erratum above; scores of shape {glue}`scores_shape`).
 #   Whether it helps, and whether attention over the whole map does better, is measured
 #   over seeds in {doc}`41_cifar_attention_variants`.
