@@ -23,6 +23,7 @@ version, the others go on, and the command exits non-zero naming the failures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -57,6 +58,24 @@ def _echoing_client_class():
     return EchoingClient
 
 
+@contextlib.contextmanager
+def kernel_environment(values: dict[str, str]):
+    """Set ``values`` in the environment (which a notebook's kernel inherits) and remove
+    ``MPLBACKEND`` (a non-interactive one, Agg as CI sets, would keep every figure off the page);
+    restore the environment afterwards."""
+    before = {k: os.environ.get(k) for k in (*values, "MPLBACKEND")}
+    os.environ.update(values)
+    os.environ.pop("MPLBACKEND", None)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def execute(py: Path, profile: str, timeout: int | None = None):
     """Execute ``py`` at ``profile``; return the executed notebook (with provenance in metadata)."""
     import jupytext
@@ -66,12 +85,6 @@ def execute(py: Path, profile: str, timeout: int | None = None):
     nb = jupytext.read(py)
     with tempfile.TemporaryDirectory() as tmp:
         prov_file = Path(tmp) / "provenance.json"
-        env_before = {k: os.environ.get(k) for k in ("BOOK_PROFILE", PROVENANCE_OUT_ENV,
-                                                      "MPLBACKEND")}
-        os.environ["BOOK_PROFILE"] = profile
-        os.environ[PROVENANCE_OUT_ENV] = str(prov_file)
-        # a non-interactive MPLBACKEND (Agg, as CI sets) would keep every figure off the page
-        os.environ.pop("MPLBACKEND", None)
         n_code = sum(c.cell_type == "code" for c in nb.cells)
         state = {"i": 0, "t": time.perf_counter(), "t0": time.perf_counter()}
 
@@ -88,14 +101,8 @@ def execute(py: Path, profile: str, timeout: int | None = None):
         client = _EchoingClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(py.parent)}},
                                 on_cell_executed=on_cell_executed)
-        try:
+        with kernel_environment({"BOOK_PROFILE": profile, PROVENANCE_OUT_ENV: str(prov_file)}):
             client.execute()
-        finally:
-            for k, v in env_before.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         if not prov_file.exists():
             raise RuntimeError(f"{py.name} ran but handed back no provenance: its last cell must call "
                                "run.finish()")

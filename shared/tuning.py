@@ -233,27 +233,18 @@ def run_worker(chapter: Path | str, chief: str, worker_id, profile: str | None =
     import jupytext
 
     from shared.profile import active_profile, check_profile
-    from shared.publish import _echoing_client_class
+    from shared.publish import _echoing_client_class, kernel_environment
 
     chapter = Path(chapter).resolve()
     nb = cells_until_search(jupytext.read(chapter))
     env = {**worker_env(chief, worker_id), "BOOK_PROFILE": check_profile(profile or
                                                                          active_profile())}
-    before = {k: os.environ.get(k) for k in (*env, "MPLBACKEND")}
-    os.environ.update(env)
-    os.environ.pop("MPLBACKEND", None)
     print(f"worker {env[TUNER_ID]}: {chapter.name} up to its search cell, chief at {chief}, "
           f"profile {env['BOOK_PROFILE']}", flush=True)
-    try:
-        client = _echoing_client_class()(nb, timeout=timeout, kernel_name="python3",
-                                         resources={"metadata": {"path": str(chapter.parent)}})
+    client = _echoing_client_class()(nb, timeout=timeout, kernel_name="python3",
+                                     resources={"metadata": {"path": str(chapter.parent)}})
+    with kernel_environment(env):
         client.execute()
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     print(f"worker {env[TUNER_ID]}: the chief has no more trials; done", flush=True)
     return 0
 
