@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -19,11 +19,17 @@ def set_seed(seed: int) -> None:
 
 @dataclass
 class Run:
-    """What one call of :func:`fit` produced: the per-epoch history and the wall time."""
+    """What one call of :func:`fit` produced: the per-epoch history and the wall time.
+
+    ``train_time`` is the part of ``wall_time`` spent in training epochs, without the validation
+    passes at their ends (NaN where it was not measured), and ``epoch_train_times`` its epochs'
+    parts of it."""
 
     history: dict[str, list[float]]
     wall_time: float
     label: str = ""
+    train_time: float = float("nan")
+    epoch_train_times: list[float] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -94,23 +100,55 @@ class EpochLine(keras.callbacks.Callback):
         stream.flush()
 
 
+class TrainTime(keras.callbacks.Callback):
+    """Seconds spent in training epochs, without the validation pass at each epoch's end: from
+    ``on_epoch_begin`` to ``on_test_begin`` (validation starting) or, without validation, to
+    ``on_epoch_end``."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = 0.0
+        #: each epoch's training seconds, in order
+        self.epochs: list[float] = []
+        self._t: float | None = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t = time.perf_counter()
+
+    def _stop(self):
+        if self._t is not None:
+            self.epochs.append(time.perf_counter() - self._t)
+            self.seconds += self.epochs[-1]
+            self._t = None
+
+    def on_test_begin(self, logs=None):
+        self._stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._stop()
+
+
 def fit(model: keras.Model, x, y=None, *, label: str = "", log: bool = True, **kwargs) -> Run:
     """``model.fit`` that returns a :class:`Run` with the history and the wall time in seconds.
 
     With ``log=True`` (the default) it prints one compact line per epoch (:func:`format_epoch`; a
     ``*`` marks a new lowest ``val_loss``), short enough for a printed page, instead of Keras'
-    progress bars. ``verbose`` is not accepted: Keras' own output is always off.
+    progress bars. ``verbose`` is not accepted: Keras' own output is always off. The run's
+    ``train_time`` counts the training epochs without their validation passes (:class:`TrainTime`).
     """
     if "verbose" in kwargs:
         raise TypeError("fit() prints its own one-line-per-epoch log; use log=False to silence it")
     callbacks = list(kwargs.pop("callbacks", None) or [])
+    timer = TrainTime()
+    callbacks.insert(0, timer)
     if log:
         callbacks.append(EpochLine(kwargs.get("epochs", 1)))
     start = time.perf_counter()
     history = model.fit(x, y, verbose=0, callbacks=callbacks, **kwargs)
     wall = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    return Run(history=hist, wall_time=wall, label=label)
+    return Run(history=hist, wall_time=wall, label=label, train_time=timer.seconds,
+               epoch_train_times=list(timer.epochs))
 
 
 # --- cost per step and the estimate of a whole run -------------------------------------------------

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared.training import EpochLine, fit, format_epoch
+from shared.training import EpochLine, TrainTime, fit, format_epoch
 
 
 def test_format_epoch_is_one_short_line_with_every_metric():
@@ -38,6 +38,35 @@ def test_fit_prints_one_line_per_epoch_and_refuses_verbose(capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(TypeError, match="log=False"):
         fit(model, x, y, epochs=1, verbose=2)
+
+
+def test_train_time_stops_at_validation_and_counts_epochs_without_it(monkeypatch):
+    clock = iter([0.0, 2.0, 10.0, 13.0, 20.0, 24.0])
+    monkeypatch.setattr("shared.training.time.perf_counter", lambda: next(clock))
+    t = TrainTime()
+    t.on_epoch_begin(0)      # 0
+    t.on_test_begin()        # 2: validation starts, 2 s of training
+    t.on_test_end()
+    t.on_epoch_end(0)        # not counted again
+    t.on_epoch_begin(1)      # 10
+    t.on_test_begin()        # 13: 3 s
+    t.on_epoch_end(1)
+    t.on_epoch_begin(2)      # 20
+    t.on_epoch_end(2)        # 24: an epoch without validation, 4 s
+    assert t.seconds == 9.0 and t.epochs == [2.0, 3.0, 4.0]
+
+
+def test_fit_train_time_leaves_out_a_long_validation():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 64), dtype=np.float32), rng.integers(0, 2, 32)
+    xv, yv = rng.random((200_000, 64), dtype=np.float32), rng.integers(0, 2, 200_000)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    run = fit(model, x, y, epochs=2, batch_size=32, validation_data=(xv, yv), log=False)
+    assert 0 < run.train_time < 0.5 * run.wall_time
+    assert len(run.epoch_train_times) == 2
+    assert abs(sum(run.epoch_train_times) - run.train_time) < 1e-9
 
 
 def test_handoff_is_keyed_by_the_chapters_code_and_profile(tmp_path, monkeypatch):
