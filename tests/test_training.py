@@ -1,4 +1,5 @@
 import io
+import time
 
 import keras
 import numpy as np
@@ -138,6 +139,25 @@ def test_step_cost_times_training_steps_and_checks_its_input():
     assert m.optimizer.iterations.numpy() == 1 + 5  # warm-up and timed steps, each one batch
     with pytest.raises(ValueError, match="at least batch_size=16"):
         step_cost(m, x, y, batch_size=16)
+
+
+def test_step_cost_leaves_out_fits_start_up(monkeypatch):
+    import numpy as np
+
+    from shared import training
+
+    x, y = np.random.rand(10, 4).astype("float32"), np.arange(10) % 3
+    m = _tiny_model()
+    real_fit = m.fit
+
+    def slow_start(*args, **kwargs):  # a fit whose start-up costs 0.5 s
+        time.sleep(0.5)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(m, "fit", slow_start)
+    cost = training.step_cost(m, x, y, batch_size=8, steps=4, warmup=1)
+    assert 0 < cost < 0.1  # a tiny model's step; the start-up would add 0.125 s per step
+    assert training.step_cost(m, x, y, batch_size=8, steps=1, warmup=0) >= 0.5
 
 
 def test_run_plan_estimates_and_stops_a_cpu_run_that_cannot_fit(monkeypatch, capsys):

@@ -82,11 +82,11 @@ print(f"device: {run.provenance.device}")
 # 10,000 validation images, AdamW, batch 32, the same augmentation). The smoke profile
 # runs the same code for one epoch on a slice of the data.
 #
-# **What two CPU cores can run.** One step at batch 32 cost about 0.69 s here for each
-# of the three forms (AMD EPYC, two cores, TensorFlow, 3 December 2026): the full
-# profile's nine runs are about 35 hours. The `cpu` profile keeps the three forms, the
-# three seeds and the recipe, and trains each run for 3 epochs on 2,000 training images
-# (validated on 500, tested on 2,000, drawn as the full split is), with batch
+# **What two CPU cores can run.** One step at batch 32 cost about 0.56 to 0.69 s here
+# for each of the three forms (AMD EPYC, two cores, TensorFlow, 3 December 2026): the
+# full profile's nine runs are 30 to 35 hours. The `cpu` profile keeps the three forms,
+# the three seeds and the recipe, and trains each run for 3 epochs on 2,000 training
+# images (validated on 500, tested on 2,000, drawn as the full split is), with batch
 # normalisation's moving averages at momentum 0.9 (the main notebook's `cpu` choice).
 # At that budget the networks are far from trained (the main notebook reached about a
 # third of its test images after 8 epochs on 5,000): the comparison asks whether the
@@ -98,7 +98,7 @@ B = budget(
               bn_momentum=0.99, seeds=[1, 2, 3]),
     cpu=dict(n_train=2_000, n_val=500, n_test=2_000, epochs=3, bn_momentum=0.9),
     why=dict(n_train="30 minutes on two cores for nine runs: a step at batch 32 cost "
-                     "about 0.69 s here (3 December 2026)",
+                     "0.56 to 0.69 s here (3 December 2026)",
              n_val="30 minutes on two cores: validating costs about 10 ms per image "
                    "per epoch",
              n_test="30 minutes on two cores: nine test passes",
@@ -170,7 +170,7 @@ steps = int(np.ceil(len(x_train) / B.batch_size)) * B.epochs
 plan = RunPlan(B)
 for form in FORMS:
     plan.add(f"{form}, {len(B.seeds)} runs", len(B.seeds) * steps,
-             step_cost(build(form), x_train, y1["train"], B.batch_size, steps=5,
+             step_cost(build(form), x_train, y1["train"], B.batch_size, steps=6,
                        warmup=2))
 probe = build("row-wise")
 start = time.perf_counter()
