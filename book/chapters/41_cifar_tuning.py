@@ -19,9 +19,9 @@
 # A companion to {doc}`41_cifar_attention`. The report {cite}`report004` chose its
 # model's filters, kernels, pooling sizes and dense width with keras-tuner's Hyperband
 # {cite}`li2018hyperband` (objective validation accuracy, `max_epochs` 30, factor 3,
-# early stopping with patience 5). We run the same search over the same space with a
-# smaller budget, stated below, set the best hyperparameters beside the report's, and
-# train the best model as the main notebook trains the report's.
+# early stopping with patience 5). We run the same kind of search over the same ranges
+# with a smaller budget, stated below, set the best hyperparameters beside the report's,
+# and train the best model as the main notebook trains the report's.
 #
 # ```{glue} provenance
 # ```
@@ -31,9 +31,11 @@
 # Download {download}`the source (.py) <41_cifar_tuning.py>` or
 # {download}`the notebook (.ipynb) <41_cifar_tuning.ipynb>`. In a clone of the book's
 # repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/41_cifar_tuning.py` runs it at the full
-# budget below, and adding `--profile smoke --out try.ipynb` runs a one-minute version.
-# An interrupted search resumes where it stopped when the notebook is run again.
+# `python -m shared.publish book/chapters/41_cifar_tuning.py` runs it at the `cpu`
+# budget below (about half an hour on two cores), `--profile full` at the full budget
+# (a GPU's work), and adding `--profile smoke --out try.ipynb` runs a one-minute
+# version. An interrupted search resumes where it stopped when the notebook is run
+# again; README's "a search on several machines" spreads it over several.
 # ```
 
 # %% tags=["remove-stderr"]
@@ -46,13 +48,15 @@ import logging
 import time
 
 import keras
+import keras_tuner as kt
+import numpy as np
 import pandas as pd
 from IPython.display import display
 from keras import layers
 
 from shared import budget, derived, plots
-from shared.reporting import Comparison, Tolerance, glue, start_run, table
-from shared.training import fit, set_seed
+from shared.reporting import Comparison, glue, start_run, table
+from shared.training import RunPlan, fit, set_seed, step_cost
 from shared.tuning import (
     hyperband,
     hyperband_schedule,
@@ -63,6 +67,7 @@ from shared.tuning import (
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("41_cifar_tuning")
+T0 = time.perf_counter()  # the plans below count the time spent before them
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 print(f"device: {run.provenance.device}")
 
@@ -70,20 +75,51 @@ print(f"device: {run.provenance.device}")
 # ## Budgets
 #
 # The report's search: `max_epochs` 30 on 40,000 images (its listing validates on a
-# fifth of the training set). Ours: `max_epochs` 9, factor 3, one Hyperband iteration,
-# each candidate trained on 10,000 training images and validated on 2,000, so that the
-# search fits one notebook; the best model is then trained for the report's 45 epochs
-# on all 40,000. The smoke profile runs the same code with `max_epochs` 2 on a few
-# hundred images.
+# fifth of the training set, `validation_split=.2`). Ours, at the full profile:
+# `max_epochs` 9, factor 3, one Hyperband iteration, each candidate trained on 10,000
+# training images and validated on 2,000, so that the search fits one notebook; the
+# best model is then trained for the report's 45 epochs on all 40,000 (the listing's
+# `N_EPOCH = 40` is never used in it; the report's prose says 45). The smoke profile
+# runs the same code with `max_epochs` 2 on a few hundred images.
+#
+# **What two CPU cores can run.** The report's own model costs about 17 ms per training
+# image here (a step at batch 32 about 0.56 s; AMD EPYC, two cores, TensorFlow,
+# 3 December 2026), and the space's models cost on average several times that (counted
+# below). The `cpu` profile keeps the space, Hyperband with the report's factor 3, the
+# objective and the early stopping, with `max_epochs` 3 (6 models, 11 epochs in all) on
+# 500 training and 500 validation images; it then trains the best model on the main
+# notebook's `cpu` images (5,000 training, 1,000 validation, 2,000 test) for as many
+# epochs, at most 8 (the main notebook's), as fit in what the search left of the 30
+# minutes. A search this small mostly ranks models by their first epoch on 500 images:
+# the notebook measures below how far apart its best trials are, against the sampling
+# error of 500 validation images. Batch normalisation uses momentum 0.9 (the main
+# notebook's `cpu` choice).
 
 # %%
 B = budget(
     full=dict(tune_train=10_000, tune_val=2_000, max_epochs=9, factor=3, iterations=1,
               n_train=40_000, n_val=10_000, n_test=10_000, final_epochs=45,
-              batch_size=32, seed=1),
+              final_fits_time=False, batch_size=32, bn_momentum=0.99, probe_steps=6,
+              seed=1),
+    cpu=dict(tune_train=500, tune_val=500, max_epochs=3, n_train=5_000, n_val=1_000,
+             n_test=2_000, final_epochs=8, final_fits_time=True, bn_momentum=0.9),
+    why=dict(tune_train="30 minutes on two cores: the space's models average several "
+                        "times the report model's 17 ms per training image here",
+             tune_val="30 minutes on two cores (validating is about a third of the "
+                      "cost of training an image)",
+             max_epochs="30 minutes on two cores: 11 candidate-epochs in all",
+             n_train="30 minutes on two cores: the main notebook's cpu images",
+             n_val="30 minutes on two cores: the main notebook's cpu images",
+             n_test="30 minutes on two cores: the main notebook's cpu images",
+             final_epochs="30 minutes on two cores: the main notebook's cpu epochs, "
+                          "as a cap",
+             final_fits_time="what the search leaves of 30 minutes decides the final "
+                             "epochs (at least one)",
+             bn_momentum="16 to 157 steps an epoch are too few for Keras' 0.99 (the "
+                         "main notebook's cpu choice)"),
     smoke=dict(tune_train=64, tune_val=32, max_epochs=2, factor=3, iterations=1,
-               n_train=200, n_val=50, n_test=100, final_epochs=1, batch_size=32,
-               seed=1),
+               n_train=200, n_val=50, n_test=100, final_epochs=1, final_fits_time=False,
+               batch_size=32, bn_momentum=0.9, probe_steps=2, seed=1),
 )
 display(B.table())
 schedule = hyperband_schedule(B.max_epochs, B.factor, B.iterations)
@@ -108,26 +144,42 @@ print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")
 # ## The search space
 #
 # The report's listing (its Figure 3.2): block 1 of two convolutions (kernels `ks1`,
-# `ks2`), batch normalisation and max pooling of size `ps1`; the attention layer; block
-# 2 with `f2` filters (kernels `ks3`, `ks4`, pooling `ps2`) and dropout 0.25; a dense
-# layer of `hpu` units, dropout 0.5, softmax. The listing declares `f1` (16 to 512) but
-# builds block 1 with 64 filters, and calls the attention on `p2` before `p2` exists;
-# we use `f1` for block 1's filters, as it was evidently meant, and put the attention
-# after block 1, where the report's Figure 3.1 has it. Augmentation and AdamW as in the
-# main notebook.
+# `ks2`), batch normalisation, max pooling of size `ps1` and dropout 0.1; an attention
+# layer; block 2 with `f2` filters (kernels `ks3`, `ks4`, pooling `ps2`) and dropout
+# 0.25; a dense layer of `hpu` units, dropout 0.5, softmax. As printed, the listing
+# does not search the model it describes, and three of our choices follow from that:
+#
+# - it declares `f1` (16 to 512) but builds block 1 with 64 filters, so `f1` is never
+#   used; **we use `f1`** for block 1's filters, as it was evidently meant, so our space
+#   has one dimension that the listing's models did not;
+# - it calls the attention on `p2` before `p2` exists and never uses its output (block
+#   2 reads the dropout after block 1), so its models, as printed, have no attention;
+#   **we put the attention after block 1**, where the report's Figure 3.1 has it;
+# - **we drop the listing's dropout 0.1 after block 1**, which Figure 3.1 (the model
+#   the search is said to have produced, and the main notebook's) does not have.
+#
+# The listing feeds the training images to the search unaugmented; **we do too**, and
+# augment only the best model's final training, as the main notebook does. The ranges
+# and steps are the listing's; AdamW with Keras' defaults as in the main notebook (the
+# listing's `OPTIM` is not shown).
 
 # %%
-def builder(hp):
+def augmentation():
+    return keras.Sequential([layers.RandomFlip("horizontal"),
+                             layers.RandomRotation(0.05),
+                             layers.RandomTranslation(0.1, 0.1),
+                             layers.RandomZoom(0.1)], name="augment")
+
+
+def builder(hp, augment=False):
     inputs = keras.Input(shape=(32, 32, 3))
-    h = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.05),
-                          layers.RandomTranslation(0.1, 0.1), layers.RandomZoom(0.1)],
-                         name="augment")(inputs)
+    h = augmentation()(inputs) if augment else inputs
     f1 = hp.Int("f1", 16, 512, step=16)
     h = layers.Conv2D(f1, hp.Int("ks1", 3, 5, step=2), padding="same",
                       activation="relu")(h)
     h = layers.Conv2D(f1, hp.Int("ks2", 3, 5, step=2), padding="same",
                       activation="relu")(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(momentum=B.bn_momentum)(h)
     h = layers.MaxPooling2D(hp.Int("ps1", 2, 3))(h)
     h = layers.Attention()([h, h])
     f2 = hp.Int("f2", 16, 512, step=16)
@@ -135,7 +187,7 @@ def builder(hp):
                       activation="relu")(h)
     h = layers.Conv2D(f2, hp.Int("ks4", 3, 5, step=2), padding="same",
                       activation="relu")(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.BatchNormalization(momentum=B.bn_momentum)(h)
     h = layers.Dropout(0.25)(layers.MaxPooling2D(hp.Int("ps2", 2, 3))(h))
     h = layers.Dense(hp.Int("hpu", 32, 1024, step=32), activation="relu")(
         layers.Flatten()(h))
@@ -150,6 +202,63 @@ display(table(space_frame(builder)))
 
 
 # %% [markdown]
+# ### What the space's models cost
+#
+# Multiply-adds per image of the convolutions and the dense layers, for the report's
+# model and for 2,000 draws from the space (each hyperparameter uniform over its
+# values, as Hyperband's first rounds draw them), relative to the report's model.
+
+# %%
+REPORT_HP = {"f1": 64, "ks1": 3, "ks2": 3, "ps1": 2, "f2": 256, "ks3": 5, "ks4": 5,
+             "ps2": 3, "hpu": 512}
+
+
+def macs(hp):
+    side1 = 32 // hp["ps1"]
+    side2 = side1 // hp["ps2"]
+    return (32 * 32 * (3 * hp["ks1"] ** 2 * hp["f1"]
+                       + hp["f1"] * hp["ks2"] ** 2 * hp["f1"])
+            + side1 ** 2 * (hp["f1"] * hp["ks3"] ** 2 * hp["f2"]
+                            + hp["f2"] * hp["ks4"] ** 2 * hp["f2"])
+            + side2 ** 2 * hp["f2"] * hp["hpu"] + hp["hpu"] * 10)
+
+
+rng = np.random.default_rng(0)
+draws = [{"f1": rng.choice(np.arange(16, 513, 16)), "ks1": rng.choice([3, 5]),
+          "ks2": rng.choice([3, 5]), "ps1": rng.choice([2, 3]),
+          "f2": rng.choice(np.arange(16, 513, 16)), "ks3": rng.choice([3, 5]),
+          "ks4": rng.choice([3, 5]), "ps2": rng.choice([2, 3]),
+          "hpu": rng.choice(np.arange(32, 1025, 32))} for _ in range(2000)]
+ratio = np.array([macs(d) for d in draws]) / macs(REPORT_HP)
+cost = pd.Series({"report's model (million multiply-adds)": macs(REPORT_HP) / 1e6,
+                  "space: mean, relative to the report's": ratio.mean(),
+                  "space: median": np.median(ratio), "space: 90th percentile":
+                  np.quantile(ratio, 0.9), "space: largest drawn": ratio.max()})
+display(table(cost.to_frame("value").rename_axis("multiply-adds per image"),
+              decimals=2))
+glue("space_ratio", ratio.mean(), ".1f")
+
+# %% [markdown]
+# ## The plan
+#
+# The report's model is timed for one step on a throwaway copy; the search's estimate
+# scales it by the space's mean cost above (a real search draws its own models, so its
+# time can differ either way), and the final training is planned after the search, from
+# the best model's own measured step.
+
+# %%
+report_hp = kt.HyperParameters.from_config({"space": [], "values": REPORT_HP})
+report_step_s = step_cost(builder(report_hp), x_train, y1["train"], B.batch_size,
+                          steps=B.probe_steps, warmup=2)
+tune_steps = int(schedule["epochs trained"].sum()) * int(np.ceil(B.tune_train /
+                                                                  B.batch_size))
+plan = RunPlan(B)
+plan.add("search (at the space's mean cost)", tune_steps, report_step_s * ratio.mean())
+val_s = int(schedule["epochs trained"].sum()) * B.tune_val * ratio.mean() * \
+    report_step_s / B.batch_size / 3
+plan.check(other_s=val_s, elapsed_s=time.perf_counter() - T0);
+
+# %% [markdown]
 # ## The search
 #
 # One line per trial. The state lives in the book's cache, in a folder named by the
@@ -157,7 +266,7 @@ display(table(space_frame(builder)))
 
 # %% tags=["hide-output"]
 settings = {k: B[k] for k in ("tune_train", "tune_val", "max_epochs", "factor",
-                              "iterations", "seed", "batch_size")}
+                              "iterations", "seed", "batch_size", "bn_momentum")}
 folder = search_folder("cifar", settings, builder)
 tuner = hyperband(builder, objective="val_accuracy", max_epochs=B.max_epochs,
                   factor=B.factor, iterations=B.iterations, seed=B.seed,
@@ -177,28 +286,71 @@ display(table(done.head(10).rename_axis("trial (best 10)"), percent=["score"]))
 glue("n_trials", len(done), "d")
 
 # %% [markdown]
+# How far apart are the best trials? Hyperband compares validation accuracies measured
+# on {glue}`tune_val` images; two binomial standard errors of such an accuracy set the
+# scale below which a lead may be the validation images' luck rather than a better
+# model. (Trials that reached different epochs are not like for like; the lead is read
+# as Hyperband reads it.)
+
+# %%
+best_two = done["score"].astype(float).head(2).to_numpy()
+lead = best_two[0] - best_two[1] if len(best_two) == 2 else float("nan")
+two_se = 2 * np.sqrt(best_two[0] * (1 - best_two[0]) / B.tune_val)
+reading = ("within" if lead <= two_se else "beyond") if len(best_two) == 2 else \
+    "not measured (one trial)"
+print(f"best trial {best_two[0]:.2%}; lead over the second {100 * lead:.2f} pt; two "
+      f"standard errors of {B.tune_val} validation images {100 * two_se:.2f} pt: "
+      f"{reading}")
+glue("tune_val", B.tune_val, ",d")
+glue("lead_pt", 100 * lead, ".2f")
+glue("two_se_pt", 100 * two_se, ".2f")
+glue("lead_reading", reading)
+
+# %% [markdown]
 # ## The best hyperparameters, beside the report's
 #
 # The report's values are read off its Figure 3.1 (64 filters in block 1 because its
 # listing never used `f1`; 3×3 kernels, pooling 2 and 3, 256 filters with 5×5 kernels,
-# 512 dense units).
+# 512 dense units). Shown without a verdict: one small search's winner is not an
+# estimate of the report's.
 
 # %%
-REPORT_HP = {"f1": 64, "ks1": 3, "ks2": 3, "ps1": 2, "f2": 256, "ks3": 5, "ks4": 5,
-             "ps2": 3, "hpu": 512}
 best_hp = tuner.get_best_hyperparameters(1)[0]
 hp_table = pd.DataFrame({"report (Figure 3.1)": REPORT_HP,
                          "ours": {k: best_hp.values[k] for k in REPORT_HP}})
 display(table(hp_table.rename_axis("hyperparameter")))
+glue("best_cost", macs(best_hp.values) / macs(REPORT_HP), ".1f")
 
 # %% [markdown]
-# ## The best model, trained for 45 epochs
+# ## The best model, trained as the main notebook trains the report's
+#
+# With the main notebook's augmentation, on the profile's training images. At the
+# `cpu` profile the epochs are as many as fit in what the search left of 30 minutes
+# (keeping a minute and a half in hand), at most the profile's cap, from the best
+# model's own step timed on a throwaway copy.
+
+# %%
+final_steps = int(np.ceil(len(x_train) / B.batch_size))
+best_step_s = step_cost(builder(best_hp, augment=True), x_train, y1["train"],
+                        B.batch_size, steps=B.probe_steps, warmup=2)
+per_epoch_s = final_steps * best_step_s + (len(x_val) * best_step_s / B.batch_size / 3)
+final_epochs = B.final_epochs
+if B.final_fits_time:
+    left = (B.limit_s() - 90 - (time.perf_counter() - T0)
+            - len(x_test) * best_step_s / B.batch_size / 3)
+    final_epochs = int(min(B.final_epochs, max(1, left // per_epoch_s)))
+final_plan = RunPlan(B)
+final_plan.add(f"best model, {final_epochs} epochs", final_epochs * final_steps,
+               best_step_s)
+final_plan.check(other_s=final_epochs * len(x_val) * best_step_s / B.batch_size / 3,
+                 elapsed_s=time.perf_counter() - T0);
+glue("final_epochs", final_epochs, "d")
 
 # %% tags=["hide-output"]
 set_seed(B.seed)
-best = builder(best_hp)
+best = builder(best_hp, augment=True)
 r = fit(best, x_train, y1["train"], validation_data=(x_val, y1["val"]),
-        epochs=B.final_epochs, batch_size=B.batch_size, label="tuned")
+        epochs=final_epochs, batch_size=B.batch_size, label="tuned")
 
 # %%
 plots.plot_history(r, metrics=("loss", "accuracy"), labels=["tuned model"], best=None,
@@ -211,20 +363,28 @@ glue("tuned_params", f"{best.count_params():,}")
 # %% [markdown]
 # ## Reported versus reproduced
 #
-# The report's tuned model reached 85.4% test accuracy; ours, found with a smaller
-# search, sits beside it with two binomial standard errors as the tolerance.
+# The report's tuned model reached 85.4% test accuracy. Ours comes from a smaller
+# search over a space that is not the listing's as printed (above), and is trained at
+# this profile's budget: it is shown beside the report's number without a verdict, and
+# not counted on the scoreboard (the main notebook judges the report's model).
 
 # %%
 comparison = run.compare([
-    Comparison("tuned model: test accuracy", 0.854, acc,
-               Tolerance.binomial(0.854, len(y_test)), kind="percent")],
+    Comparison("tuned model: test accuracy", 0.854, acc, kind="percent",
+               unjudged=f"another search ({len(done)} trials, max_epochs "
+               f"{B.max_epochs} on {B.tune_train:,} images, against the report's 30 on "
+               f"40,000) and {final_epochs} final epochs on {B.n_train:,} images")],
     glue_counts=True)
 
 # %% [markdown]
 # ## What it shows
 #
-# {glue}`n_trials` trials; the best model has {glue}`tuned_params` parameters and
-# reaches {glue}`tuned_acc` on the test images after 45 epochs.
+# {glue}`n_trials` trials; the best trial's lead over the second was {glue}`lead_pt`
+# points, {glue}`lead_reading` two standard errors of its {glue}`tune_val` validation
+# images ({glue}`two_se_pt` points). The best model has {glue}`tuned_params` parameters
+# ({glue}`best_cost` times the report model's multiply-adds) and reaches
+# {glue}`tuned_acc` on the test images after {glue}`final_epochs` epochs, against the
+# report's 85.4% after its 45.
 
 # %%
 run.finish()
