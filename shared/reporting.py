@@ -530,23 +530,38 @@ class Tolerance:
                    f"SE = √(p(1−p)(1/n + 1/n_report)) = {100 * se:.3f} pt{rounding}")
 
     @classmethod
-    def mean(cls, values, what: str, k: float = 2.0, relative: bool = False) -> Tolerance:
+    def mean(cls, values, what: str, k: float = 2.0, relative: bool = False,
+             n_report: int | None = None, printed: float = 0.0) -> Tolerance:
         """Sampling error of a mean over the measured ``values`` (``k`` SE = k·sd/√n), counted for
-        both sides (the report's mean over as many items as ours): ``k``·√2·sd/√n."""
+        both sides: by default the report's mean is over as many items as ours (``k``·√2·sd/√n);
+        with ``n_report``, over that many (``k``·sd·√(1/n + 1/n_report), our sd standing in for
+        theirs). ``printed``, the rounding of the report's number, is added in full (in the
+        mean's units; relative to the mean when ``relative``)."""
         import numpy as np
 
         values = np.asarray(values, dtype=float).ravel()
         n = values.size
         if n < 2:
             raise ValueError("Tolerance.mean needs at least two values")
-        se = float(values.std(ddof=1) / math.sqrt(n)) * math.sqrt(2)
+        if n_report is not None and n_report < 1:
+            raise ValueError("n_report must be positive")
+        if printed < 0:
+            raise ValueError("printed precision must not be negative")
+        sd = float(values.std(ddof=1))
+        if n_report is None:
+            se, how, sides = sd / math.sqrt(n) * math.sqrt(2), f"{k:g}·√2 SE", "on each side"
+        else:
+            se = sd * math.sqrt(1 / n + 1 / n_report)
+            how = f"{k:g} SE, SE = sd·√(1/n + 1/n_report)"
+            sides = f"(ours) and {n_report:,} (the report's)"
+        rounding = f" plus ±{printed:g} printed precision" if printed else ""
         if relative:
-            m = float(values.mean())
-            return cls(k * se / abs(m), f"sampling error of {what} over {n:,} items on each side, "
-                                        f"relative ({k:g}·√2 SE / mean, measured on our run)",
-                       relative=True)
-        return cls(k * se, f"sampling error of {what} over {n:,} values on each side "
-                           f"({k:g}·√2 SE, measured)")
+            m = abs(float(values.mean()))
+            return cls((k * se + printed) / m,
+                       f"sampling error of {what} over {n:,} items {sides}, "
+                       f"relative ({how} / mean, measured on our run){rounding}", relative=True)
+        return cls(k * se + printed, f"sampling error of {what} over {n:,} values {sides} "
+                                     f"({how}, measured){rounding}")
 
     @classmethod
     def sd(cls, sd: float, n: int, k: float = 2.0) -> Tolerance:

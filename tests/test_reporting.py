@@ -160,6 +160,13 @@ def test_tolerances_come_from_their_reasons():
     m = Tolerance.mean(losses, "a mean loss", relative=True)
     se = pd.Series(losses).std() / 2
     assert m.relative and m.value == pytest.approx(2 * math.sqrt(2) * se / 0.15)
+    sized_mean = Tolerance.mean(losses, "a mean loss", n_report=10_000, printed=0.0005)
+    sd = pd.Series(losses).std()
+    assert sized_mean.value == pytest.approx(2 * sd * math.sqrt(1 / 4 + 1 / 10_000) + 0.0005)
+    assert "10,000 (the report's)" in sized_mean.basis and "printed" in sized_mean.basis
+    assert Tolerance.mean(losses, "a mean loss").basis.endswith("(2·√2 SE, measured)")
+    with pytest.raises(ValueError, match="n_report"):
+        Tolerance.mean(losses, "a mean loss", n_report=0)
     s = Tolerance.sd(0.0013, 5)
     assert s.value == pytest.approx(2 * 0.0013 / math.sqrt(8))
     assert Tolerance.exact().value == 0
