@@ -32,9 +32,9 @@
 # Download {download}`the source (.py) <31_digit_sums_attention.py>` or
 # {download}`the notebook (.ipynb) <31_digit_sums_attention.ipynb>`. In a clone of the
 # book's repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/31_digit_sums_attention.py --profile full`
-# runs it at the full budget below (at the default `cpu` profile its plan stops it),
-# and `--profile smoke --out try.ipynb` instead runs a one-minute version.
+# `python -m shared.publish book/chapters/31_digit_sums_attention.py` runs it at the
+# `cpu` budget below (about half an hour on two cores), `--profile full` at the full
+# budget (a GPU's work), and `--profile smoke --out try.ipynb` a one-minute version.
 # ```
 
 # %% tags=["remove-stderr"]
@@ -45,6 +45,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up 
 
 import logging
 import math
+import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -56,9 +57,10 @@ from keras import layers
 from shared import budget, derived
 from shared.reporting import (
     Comparison,
-    Tolerance,
     glue,
     mean_sd,
+    READINGS,
+    claim_reading,
     paired_frame,
     paired_tests,
     start_run,
@@ -68,6 +70,7 @@ from shared.training import RunPlan, fit, set_seed, step_cost
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("31_digit_sums_attention")
+T0 = time.perf_counter()  # the plan below counts the time spent before it
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 print(f"device: {run.provenance.device}")
 
@@ -81,17 +84,32 @@ print(f"device: {run.provenance.device}")
 # **What two CPU cores can run.** All three forms share the report's convolutions (353
 # million multiply-adds per image), and one step at batch 32 cost about 1.0 s on the
 # machine that prepared this chapter (AMD EPYC, two cores, TensorFlow, 3 December
-# 2026): nine runs of the main notebook's training are days. Even nine runs on the main
-# notebook's `cpu` data (2,000 images, at most 14 epochs) are about 2.3 hours. The
-# `cpu` profile is the full one, and the plan below stops a `cpu` run that cannot fit;
-# this comparison waits for a GPU.
+# 2026): nine runs of the main notebook's training are days, and nine runs on the main
+# notebook's `cpu` data (2,000 images, at most 14 epochs) about 2.3 hours. The `cpu`
+# profile keeps the three forms, the three seeds and the recipe, and trains each run
+# for at most 4 epochs on 1,000 training images (validated on 500 and tested on 1,000,
+# drawn as the main notebook draws its data), with batch normalisation's moving
+# averages at momentum 0.9 (the main notebook's `cpu` choice). That is a small
+# fraction of the report's training: the comparison asks whether the attention layer
+# changes the error early in training, not at its end, and the report's 2.5 to 3.0 is
+# out of reach at this budget.
 
 # %%
 B = budget(
     full=dict(n_train=50_000, n_val=5_000, n_test=10_000, max_epochs=100, patience=5,
-              batch_size=32, seeds=[1, 2, 3]),
-    smoke=dict(n_train=300, n_val=100, n_test=100, max_epochs=1, patience=5,
-               batch_size=32, seeds=[1, 2]),
+              batch_size=32, bn_momentum=0.99, seeds=[1, 2, 3], probe_steps=10),
+    cpu=dict(n_train=1_000, n_val=500, n_test=1_000, max_epochs=4, bn_momentum=0.9),
+    why=dict(n_train="30 minutes on two cores for nine runs: a step at batch 32 cost "
+                     "about 1.0 s here (3 December 2026)",
+             n_val="30 minutes on two cores: validating every epoch of nine runs",
+             n_test="30 minutes on two cores: nine test passes",
+             max_epochs="30 minutes on two cores: 4 epochs of 1,000 images are about "
+                        "130 s a run",
+             bn_momentum="32 steps an epoch are too few for Keras' 0.99 (measured in "
+                         "the main notebook: validation MSE 176 in inference mode "
+                         "against 14.5 with batch statistics)"),
+    smoke=dict(n_train=128, n_val=64, n_test=64, max_epochs=1, patience=5,
+               batch_size=32, bn_momentum=0.9, seeds=[1, 2], probe_steps=2),
 )
 display(B.table())
 
@@ -124,7 +142,7 @@ def build(form):
     for i, (f, k) in enumerate(zip(FILTERS, KERNELS, strict=True)):
         h = layers.Conv2D(f, k, padding="same", activation="relu",
                           name=f"conv{i + 1}")(h)
-        h = layers.BatchNormalization()(h)
+        h = layers.BatchNormalization(momentum=B.bn_momentum)(h)
         h = layers.MaxPooling2D(2)(h)
     if form == "spatial":
         tokens = layers.Reshape((-1, FILTERS[-1]), name="positions")(h)
@@ -160,9 +178,10 @@ steps = B.max_epochs * math.ceil(B.n_train / B.batch_size) * len(B.seeds)
 for form in FORMS:
     plan.add(f"{form}: {len(B.seeds)} runs, at most {B.max_epochs} epochs", steps,
              step_cost(build(form), x["train"], y["train"], batch_size=B.batch_size,
-                       steps=10 if B.profile != "smoke" else 2))
-estimate = plan.check(other_s=60 + 0.01 * len(FORMS) * len(B.seeds)
-                      * (B.max_epochs * B.n_val + B.n_test))
+                       steps=B.probe_steps))
+estimate = plan.check(other_s=0.01 * len(FORMS) * len(B.seeds)
+                      * (B.max_epochs * B.n_val + B.n_test),
+                      elapsed_s=time.perf_counter() - T0)
 
 # %% [markdown]
 # ## Training
@@ -200,9 +219,13 @@ res = pd.DataFrame(rows)
 # %% [markdown]
 # ## Results
 #
-# Mean ± sd over the seeds, and each form minus the report's, seed by seed: the two
-# differences are one family of paired t-tests, Holm-corrected. With three seeds a
-# difference is detected only when it is large against its spread.
+# Mean ± sd over the seeds, and the differences between forms, seed by seed: each form
+# minus the report's, and spatial minus none, one family of three paired t-tests,
+# Holm-corrected, at 5%. With three seeds a difference is detected only when it is
+# large against its spread, and "no difference detected" is what three seeds measured,
+# not evidence that the forms are equal. The report's claim that its attention layer
+# captures "higher-level interactions" is read, at its nearest measurable, as "removing
+# the layer raises the test MSE", against the first comparison.
 
 # %%
 mse = res.pivot(index="seed", columns="form", values="test MSE")[FORMS]
@@ -210,7 +233,13 @@ exact = res.pivot(index="seed", columns="form", values="exact after rounding")[F
 
 
 family = {f"{f} minus pooled": (mse[f] - mse["pooled"]).to_numpy() for f in FORMS[1:]}
-tests = dict(zip(FORMS[1:], paired_tests(family), strict=True))
+family["spatial minus none"] = (mse["spatial"] - mse["none"]).to_numpy()
+results = paired_tests(family)
+tests = dict(zip(FORMS[1:], results[:2], strict=True))
+# the report: its attention helps, so none minus pooled > 0 in MSE
+claim = claim_reading(tests["none"], reported=1.0)
+print(f"the report's claim that removing the attention raises the MSE: {claim} "
+      f"({READINGS[claim]})")
 WORDS = {"higher": "higher MSE", "lower": "lower MSE"}
 summary = pd.DataFrame({f: {
     "parameters": params[f], "test MSE": mean_sd(mse[f], percent=False, decimals=3),
@@ -222,12 +251,14 @@ summary = pd.DataFrame({f: {
 summary["MSE minus pooled"] = summary["MSE minus pooled"].astype(float)
 summary["parameters"] = summary["parameters"].astype(int)
 display(table(summary, decimals=3))
-display(table(paired_frame(list(tests.values()), scale=1.0, unit="MSE"), decimals=3))
+display(table(paired_frame(results, scale=1.0, unit="MSE"), decimals=3))
 for f in FORMS:
     glue(f"mse_{f}", mean_sd(mse[f], percent=False, decimals=3))
     glue(f"exact_{f}", mean_sd(exact[f]))
     glue(f"verdict_{f}", summary.loc[f, "verdict"])
 glue("n_seeds", len(B.seeds), "d")
+glue("verdict_spatial_none", WORDS.get(results[2].outcome, results[2].outcome))
+glue("claim", claim)
 
 fig, ax = plt.subplots(figsize=(6, 3))
 for i, f in enumerate(FORMS):
@@ -263,26 +294,30 @@ fig.tight_layout()
 #
 # The report's enhanced model settles at a training and validation MSE of "2.5 to
 # 3.0". Beside it, the best validation MSE of each of our runs of the report's form,
-# over the seeds, read at the range's middle with half its width plus the report's
-# printed precision (±0.05), and the seeds' spread by the book's rule.
+# over the seeds, without a verdict: the main notebook judges the report's number
+# against its own run, and a companion that asks its own question does not count the
+# same reported number again (the book's rule; here also at another budget).
 
 # %%
 best_val = res[res.form == "pooled"].sort_values("seed")["best val MSE"]
 comparison = run.compare([
     Comparison("enhanced (report's form): best validation MSE (2.5-3.0)", 2.75,
-               list(best_val),
-               Tolerance.stated(0.25 + 0.05, "the report gives a range, 2.5 to 3.0: "
-                                "half its width plus ±0.05 printed precision"),
-               kind="number", decimals=3)], glue_counts=True)
+               list(best_val), kind="number", decimals=3,
+               unjudged=f"judged in the main notebook; here {B.max_epochs} epochs at "
+               f"most on {B.n_train:,} images, over {len(B.seeds)} seeds")],
+    glue_counts=True)
 
 # %% [markdown]
 # ## What it shows
 #
 # Over {glue}`n_seeds` seeds, the test MSE is {glue}`mse_pooled` for the report's form,
 # {glue}`mse_none` without attention ({glue}`verdict_none`, against the report's form)
-# and {glue}`mse_spatial` with attention over positions ({glue}`verdict_spatial`). The
-# rounded prediction is exactly right for {glue}`exact_pooled`, {glue}`exact_none` and
-# {glue}`exact_spatial` of the test images respectively.
+# and {glue}`mse_spatial` with attention over positions ({glue}`verdict_spatial`;
+# against none: {glue}`verdict_spatial_none`). The rounded prediction is exactly right
+# for {glue}`exact_pooled`, {glue}`exact_none` and {glue}`exact_spatial` of the test
+# images respectively. The report's claim for its attention layer, read as "removing
+# it raises the test MSE": {glue}`claim`. These verdicts hold at this profile's budget
+# only.
 
 # %%
 run.finish()
