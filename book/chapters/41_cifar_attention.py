@@ -33,9 +33,9 @@
 # computed another way, most likely as the macro F1 of the arg-max predictions. We
 # compute both kinds and compare each number with its kind. The attention layer, as
 # Keras applies it to a 4-D feature map, attends within each row of the image only. The
-# search is re-run in `41_cifar_tuning` (awaiting publication), and the attention
-# question over seeds in
-# `41_cifar_attention_variants` (awaiting publication).
+# search is re-run in {doc}`41_cifar_tuning`, the attention question over seeds in
+# {doc}`41_cifar_attention_variants`, and the same model with a faster recipe in
+# {doc}`41_cifar_fast`.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
@@ -418,7 +418,7 @@ comparison = run.compare(rows, glue_counts=True)
 #   with our macro F1 (erratum above).
 # - **The attention is row-wise** (erratum above; scores of shape {glue}`scores_shape`).
 #   Whether it helps, and whether attention over the whole map does better, is measured
-#   over seeds in `41_cifar_attention_variants` (awaiting publication).
+#   over seeds in {doc}`41_cifar_attention_variants`.
 # - The hardest class is {glue}`worst_class`, the easiest {glue}`best_class`.
 
 # %%
