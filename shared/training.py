@@ -28,8 +28,11 @@ class Run:
     history: dict[str, list[float]]
     wall_time: float
     label: str = ""
-    train_time: float = float("nan")
     epoch_train_times: list[float] = field(default_factory=list)
+
+    @property
+    def train_time(self) -> float:
+        return float(sum(self.epoch_train_times)) if self.epoch_train_times else float("nan")
 
     @property
     def epochs(self) -> int:
@@ -107,10 +110,13 @@ class TrainTime(keras.callbacks.Callback):
 
     def __init__(self):
         super().__init__()
-        self.seconds = 0.0
         #: each epoch's training seconds, in order
         self.epochs: list[float] = []
         self._t: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self.epochs))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._t = time.perf_counter()
@@ -118,7 +124,6 @@ class TrainTime(keras.callbacks.Callback):
     def _stop(self):
         if self._t is not None:
             self.epochs.append(time.perf_counter() - self._t)
-            self.seconds += self.epochs[-1]
             self._t = None
 
     def on_test_begin(self, logs=None):
@@ -147,8 +152,7 @@ def fit(model: keras.Model, x, y=None, *, label: str = "", log: bool = True, **k
     history = model.fit(x, y, verbose=0, callbacks=callbacks, **kwargs)
     wall = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    return Run(history=hist, wall_time=wall, label=label, train_time=timer.seconds,
-               epoch_train_times=list(timer.epochs))
+    return Run(history=hist, wall_time=wall, label=label, epoch_train_times=list(timer.epochs))
 
 
 # --- cost per step and the estimate of a whole run -------------------------------------------------
