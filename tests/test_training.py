@@ -160,6 +160,21 @@ def test_step_cost_leaves_out_fits_start_up(monkeypatch):
     assert training.step_cost(m, x, y, batch_size=8, steps=1, warmup=0) >= 0.5
 
 
+def test_predict_cost_times_a_pass_per_image_and_leaves_the_weights():
+    import numpy as np
+
+    from shared.training import predict_cost
+
+    x = np.random.rand(64, 4).astype("float32")
+    m = _tiny_model()
+    before = [w.copy() for w in m.get_weights()]
+    cost = predict_cost(m, x, batch_size=16)
+    assert 0 < cost < 0.05
+    assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights(), strict=True))
+    with pytest.raises(ValueError, match="at least one row"):
+        predict_cost(m, x[:0])
+
+
 def test_run_plan_estimates_and_stops_a_cpu_run_that_cannot_fit(monkeypatch, capsys):
     from shared.profile import budget
     from shared.training import IGNORE_ESTIMATE_ENV, RunPlan, RunTooLong
