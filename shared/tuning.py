@@ -2,6 +2,9 @@
 
 - :func:`hyperband_schedule`: how many models Hyperband trains for how many epochs, before running
   it, so that a chapter can state its search budget beside a report's.
+- :func:`hyperband_draws` and :func:`hyperband_costs`: the models Hyperband will draw at random
+  (its draws depend on the seed and the space only) and what its schedule then costs, so that a
+  chapter can plan a search from its actual candidates rather than the space's average.
 - :func:`hyperband`: a ``keras_tuner.Hyperband`` that keeps its state in a folder and, when that
   folder already holds a search, resumes it where it stopped (completed trials are not re-run). It
   prints one line per finished trial.
@@ -68,6 +71,62 @@ def hyperband_schedule(max_epochs: int, factor: int = 3, iterations: int = 1):
     return pd.DataFrame(rows)
 
 
+def hyperband_draws(hypermodel, n: int, seed: int) -> list[dict]:
+    """The hyperparameters of the first ``n`` models that keras-tuner's Hyperband, seeded with
+    ``seed``, draws at random, in the order it draws them.
+
+    Hyperband's random draws depend on the seed and the space only, never on a score (a promoted
+    model reuses a drawn model's values), so they are known before the search runs: this asks a
+    fresh oracle of the same space and seed for them, with the oracle's own sampler. The schedule's
+    first rounds take them in order (:func:`hyperband_schedule`'s rows with ``round`` 1). Fewer than
+    ``n`` come back only if the space runs out of new points.
+    """
+    import keras_tuner as kt
+
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if not seed:  # keras-tuner replaces a seed of 0 or None with a random one
+        raise ValueError(f"need a nonzero seed to know the draws in advance, got {seed!r}")
+    hp = kt.HyperParameters()
+    hypermodel(hp)
+    oracle = kt.oracles.HyperbandOracle(objective=kt.Objective("score", "min"), max_epochs=3,
+                                        seed=seed, hyperparameters=hp)
+    draws = []
+    for _ in range(n):
+        values = oracle._random_values()  # what HyperbandOracle._random_trial calls
+        if values is None:
+            break
+        oracle._tried_so_far.add(oracle._compute_values_hash(values))  # as a trial records it
+        draws.append(dict(values))
+    return draws
+
+
+def hyperband_costs(schedule, per_epoch):
+    """``schedule`` (from :func:`hyperband_schedule`) with a ``cost`` column: each row's cost in the
+    unit of ``per_epoch``, the cost of one epoch of each randomly drawn model in draw order (one per
+    model of the rows with ``round`` 1, as :func:`hyperband_draws` lists them).
+
+    A later round trains models promoted from the round before, which the scores decide; the row is
+    costed at the dearest models of that round, so the total is an upper bound (exact for the first
+    rounds)."""
+    per_epoch = list(per_epoch)
+    needed = int(schedule.loc[schedule["round"] == 1, "models"].sum())
+    if len(per_epoch) != needed:
+        raise ValueError(f"the schedule draws {needed} models at random; got {len(per_epoch)} costs")
+    out, nxt, previous = schedule.copy(), 0, []
+    costs = []
+    for _, row in schedule.iterrows():
+        if row["round"] == 1:
+            models = per_epoch[nxt:nxt + row["models"]]
+            nxt += row["models"]
+        else:
+            models = sorted(previous, reverse=True)[: row["models"]]
+        costs.append(sum(models) * row["new epochs"])
+        previous = models
+    out["cost"] = costs
+    return out
+
+
 def search_folder(name: str, settings: dict, hypermodel=None) -> Path:
     """``<cache>/tuning/<name>-<hash>``: the hash covers ``settings`` and the source code of
     ``hypermodel``, so changing either starts a new search instead of resuming an old one."""
@@ -96,6 +155,8 @@ def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project
     class _Hyperband(kt.Hyperband):
         #: (trial id, score) of every trial this process trained, in order
         trials_run: list
+        #: trial id -> seconds this process spent on it, begin to end
+        trial_seconds: dict
 
         def on_trial_begin(self, trial):
             self._trial_start = time.perf_counter()
@@ -106,10 +167,11 @@ def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project
             # the oracle's record (on a worker, the chief's): the worker's copy has no score
             trial = self.oracle.get_trial(trial.trial_id)
             self.trials_run.append((trial.trial_id, trial.score))
+            hp = trial.hyperparameters.values
+            score = "none" if trial.score is None else f"{trial.score:.4g}"
+            seconds = time.perf_counter() - getattr(self, "_trial_start", time.perf_counter())
+            self.trial_seconds[trial.trial_id] = seconds
             if log:
-                hp = trial.hyperparameters.values
-                score = "none" if trial.score is None else f"{trial.score:.4g}"
-                seconds = time.perf_counter() - getattr(self, "_trial_start", time.perf_counter())
                 print(f"trial {trial.trial_id}: bracket {hp.get('tuner/bracket')}, round "
                       f"{hp.get('tuner/round')}, to epoch {hp.get('tuner/epochs')}: "
                       f"{objective} {score} ({trial.status.lower()}, {seconds:.0f} s)", flush=True)
@@ -120,7 +182,7 @@ def hyperband(hypermodel, *, objective: str, max_epochs: int, directory, project
     tuner = _Hyperband(hypermodel, objective=objective, max_epochs=max_epochs, factor=factor,
                        hyperband_iterations=iterations, seed=seed, directory=str(directory),
                        project_name=project, overwrite=False)
-    tuner.trials_run = []
+    tuner.trials_run, tuner.trial_seconds = [], {}
     part = role()
     if log and statuses and part != "worker":
         print(f"resuming the search in {folder}: {done} finished trials on record "

@@ -7,6 +7,8 @@ import pytest
 
 from shared.tuning import (
     hyperband,
+    hyperband_costs,
+    hyperband_draws,
     hyperband_schedule,
     search_folder,
     space_frame,
@@ -84,6 +86,40 @@ def test_interrupted_search_resumes(tmp_path, capsys):
         assert done.loc[trial_id, "score"] == row["score"]
     assert len(FITS) - before == len(done) - len(finished)
     assert "trial" in capsys.readouterr().out  # one line per trial
+
+
+def test_draws_known_in_advance_are_the_ones_the_search_trains(tmp_path):
+    x, y = data()
+    schedule = hyperband_schedule(3, 3)
+    n = int(schedule.loc[schedule["round"] == 1, "models"].sum())
+    draws = hyperband_draws(build, n, seed=7)
+    assert len(draws) == n == 5 and len({tuple(d.items()) for d in draws}) == n
+    tuner = hyperband(build, objective="val_loss", max_epochs=3, factor=3, directory=tmp_path,
+                      project="p", seed=7, log=False)
+    tuner.search(x, y, validation_split=0.25, verbose=0)
+    trials = sorted(tuner.oracle.trials.values(), key=lambda t: t.trial_id)  # creation order
+    drawn = [{k: v for k, v in t.hyperparameters.values.items() if not k.startswith("tuner/")}
+             for t in trials if t.hyperparameters.values["tuner/round"] == 0]
+    assert drawn == draws
+    # a promoted trial reuses a drawn model's values
+    promoted = [t for t in trials if t.hyperparameters.values["tuner/round"] > 0]
+    assert promoted and all(
+        {k: v for k, v in t.hyperparameters.values.items() if not k.startswith("tuner/")} in draws
+        for t in promoted)
+    assert set(tuner.trial_seconds) == {t.trial_id for t in trials}
+    assert all(s > 0 for s in tuner.trial_seconds.values())
+    assert hyperband_draws(build, n, seed=8) != draws
+    with pytest.raises(ValueError, match="nonzero seed"):
+        hyperband_draws(build, 3, seed=0)
+
+
+def test_costs_count_each_round_and_bound_the_promotions():
+    schedule = hyperband_schedule(3, 3)  # 3 models x 1 epoch, the best x 2 more, 2 models x 3
+    costed = hyperband_costs(schedule, [1.0, 5.0, 2.0, 10.0, 20.0])
+    assert list(costed["cost"]) == [1 + 5 + 2, 5 * 2, (10 + 20) * 3]
+    assert list(costed["models"]) == list(schedule["models"])
+    with pytest.raises(ValueError, match="draws 5 models"):
+        hyperband_costs(schedule, [1.0, 2.0])
 
 
 def test_search_folder_is_named_by_settings_and_code(tmp_path, monkeypatch):
