@@ -32,9 +32,8 @@
 # number: how
 # often is the rounded prediction right? What does the self-attention layer do, placed
 # where the report places it? And does a model that reads each digit and adds do better?
-# The search itself is re-run in `31_digit_sums_tuning` (awaiting publication), and the
-# attention question
-# over several seeds in `31_digit_sums_attention` (awaiting publication).
+# The search itself is re-run in {doc}`31_digit_sums_tuning`, and the attention
+# question over several seeds in {doc}`31_digit_sums_attention`.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
@@ -377,8 +376,7 @@ glue("weights_shape", str(weights.shape))
 # %% [markdown]
 # The weights have shape {glue}`weights_shape` (images, heads, queries, keys) and are
 # all 1; the layer's {glue}`mha_params` parameters compute a linear map. The companion
-# notebook `31_digit_sums_attention` (awaiting publication) trains the model without
-# the layer and with
+# notebook {doc}`31_digit_sums_attention` trains the model without the layer and with
 # attention over the spatial positions instead, from several seeds.
 #
 # ## Beyond the report: read each digit, then add
