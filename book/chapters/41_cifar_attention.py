@@ -282,7 +282,8 @@ glue("train_min", r.wall_time / 60, ".1f")
 # %%
 test_loss, test_acc, keras_p, keras_r = model.evaluate(x_test, onehot["test"],
                                                        batch_size=512, verbose=0)
-keras_f1 = 2 * keras_p * keras_r / (keras_p + keras_r)
+# the harmonic mean; zero when nothing passes 0.5 (no precision, no recall)
+keras_f1 = 2 * keras_p * keras_r / (keras_p + keras_r) if keras_p + keras_r else 0.0
 probs = model.predict(x_test, batch_size=512, verbose=0)
 pred = probs.argmax(axis=1)
 macro_p, macro_r, macro_f1, _ = precision_recall_fscore_support(
@@ -344,28 +345,49 @@ glue("best_class", per_class.idxmax())
 # %% [markdown]
 # ## Reported versus reproduced
 #
-# One run each. The accuracy's tolerance is two binomial standard errors on the test
-# images (ours and the report's); precision and recall, pooled over image–class pairs,
-# get the same treatment on the number of predicted and true positives respectively;
-# the macro F1 that of an accuracy; the loss, a mean over images, two standard errors of
-# that mean; the parameter counts are exact. One seed gives no run-to-run spread: these
-# intervals leave it out.
+# One run each. Every tolerance adds the report's printed precision (three decimals:
+# ±0.0005). The accuracy's is two binomial standard errors of the test images: at the
+# full profile our test set is the report's own 10,000 official test images, so one
+# set's draw counts; at `cpu` our 2,000 are a stratified subset of those 10,000 and the
+# two sets' errors are added as if drawn apart, which overstates the tolerance a
+# little. Recall (pooled over image–class pairs, one true positive per image) gets the
+# accuracy's treatment; precision that of its predicted positives, ours and the
+# report's (about 9,144: its recall times 10,000 true positives, over its precision);
+# the macro F1 that of an accuracy; the loss, a mean over images, two standard errors
+# of that mean on our images and on the report's 10,000; the parameter counts are
+# exact. One seed gives no run-to-run spread: these intervals leave it out. Rows
+# measured at the `cpu` budget are judged and counted as measured at a reduced budget
+# (the book's rule: a chapter's own reproduction of a report's experiment is judged at
+# whatever budget it ran; its companions, which ask their own questions, show the
+# report's numbers unjudged).
 
 # %%
 y1 = onehot["test"]
 losses = -np.log(np.clip((probs * y1).sum(axis=1), 1e-7, 1))
 n_pos_pred = int((probs >= 0.5).sum())
+PRINTED = 0.0005  # the report prints three decimals
+OFFICIAL = len(y_test) == 10_000  # the full profile tests on the report's own images
+REPORT_POSITIVES = round(0.823 * 10_000 / 0.900)  # its predicted positives: 9,144
+
+
+def per_image(p):
+    if OFFICIAL:
+        return Tolerance.binomial(p, len(y_test), printed=PRINTED, same_set=True)
+    return Tolerance.binomial(p, len(y_test), n_report=10_000, printed=PRINTED)
+
+
 rows = [
     Comparison("test loss", 0.467, test_loss,
-               Tolerance.mean(losses, "the per-image loss"), kind="number", decimals=3),
-    Comparison("test accuracy", 0.854, test_acc,
-               Tolerance.binomial(0.854, len(y_test), n_report=10_000), kind="percent"),
+               Tolerance.mean(losses, "the per-image loss", n_report=10_000,
+                              printed=PRINTED), kind="number", decimals=3),
+    Comparison("test accuracy", 0.854, test_acc, per_image(0.854), kind="percent"),
     Comparison("precision (Keras, threshold 0.5)", 0.900, keras_p,
-               Tolerance.binomial(0.900, max(n_pos_pred, 1)), kind="percent"),
-    Comparison("recall (Keras, threshold 0.5)", 0.823, keras_r,
-               Tolerance.binomial(0.823, len(y_test), n_report=10_000), kind="percent"),
-    Comparison("F1 (macro, arg-max predictions)", 0.855, macro_f1,
-               Tolerance.binomial(0.855, len(y_test), n_report=10_000), kind="percent"),
+               Tolerance.binomial(0.900, max(n_pos_pred, 1), n_report=REPORT_POSITIVES,
+                                  printed=PRINTED), kind="percent"),
+    Comparison("recall (Keras, threshold 0.5)", 0.823, keras_r, per_image(0.823),
+               kind="percent"),
+    Comparison("F1 (macro, arg-max predictions)", 0.855, macro_f1, per_image(0.855),
+               kind="percent"),
     Comparison("F1 (harmonic mean of Keras precision and recall)", 0.855, keras_f1,
                kind="percent", unjudged="the report's F1 is not the harmonic mean of "
                "its own precision and recall (0.860): another quantity (erratum "
