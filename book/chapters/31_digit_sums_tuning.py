@@ -90,12 +90,13 @@ print(f"device: {run.provenance.device}")
 # stopping and its validation MSE use the other validation images. These sizes and the
 # split are ours; the report does not give them.
 #
-# **What two CPU cores can run.** The report's own model costs about 1.0 s per training
-# step at batch 32 here (about 31 ms per image; AMD EPYC, two cores, TensorFlow, 3
+# **What two CPU cores can run.** The report's own model costs {glue}`report_step` s
+# per training step at batch 32 in this run (measured below; 0.5 to 1.0 s on the
+# machines that prepared this chapter, AMD EPYC, two cores, TensorFlow, 3 and 4
 # December 2026), and the space's models average several times its multiply-adds
 # (counted below). The `cpu` profile keeps the space, the objective, Hyperband with
 # factor 3 and the final training's early stopping, and makes the rest small:
-# `max_epochs` 3 (six trials, five distinct candidates) on 256 training and 250
+# `max_epochs` 3 (six trials, five distinct candidates) on 512 training and 250
 # validation images, the first of the profile's; then the tuned model is trained on the
 # attention companion's `cpu` images (1,000 training, 1,000 test; its report-form rows
 # train the report's hyperparameters on them) and validated on the 250 validation images
@@ -113,14 +114,16 @@ B = budget(
               tune_val=2_000, max_epochs=20, factor=3, iterations=1, final_epochs=100,
               final_fits_time=False, patience=5, batch_size=32, bn_momentum=0.99,
               probe_steps=10, seed=1),
-    cpu=dict(n_train=1_000, n_val=500, n_test=1_000, tune_train=256, tune_val=250,
+    cpu=dict(n_train=1_000, n_val=500, n_test=1_000, tune_train=512, tune_val=250,
              max_epochs=3, final_epochs=4, final_fits_time=True, bn_momentum=0.9),
     why=dict(n_train="30 minutes on two cores: the attention companion's cpu images "
-                     "(a step at batch 32 costs about 1.0 s here, 3 December 2026)",
+                     "(a step at batch 32 cost 0.5 to 1.0 s here, 3 and 4 December "
+                     "2026)",
              n_val="30 minutes on two cores: the attention companion's cpu images",
              n_test="30 minutes on two cores: the attention companion's cpu images",
              tune_train="30 minutes on two cores: the space's models average several "
-                        "times the report model's 31 ms per training image",
+                        "times the report model's 16 to 31 ms per training image (a "
+                        "first cpu run with 256 took 11.6 minutes in all)",
              tune_val="30 minutes on two cores (validating is about a third of the "
                       "cost of training an image); half the validation images, the "
                       "other half kept for the tuned model",
@@ -129,8 +132,8 @@ B = budget(
                           "epochs, as a cap",
              final_fits_time="what the search leaves of 30 minutes decides the final "
                              "epochs (at least one)",
-             bn_momentum="8 to 32 steps an epoch are too few for Keras' 0.99 (the main "
-                         "notebook's cpu choice)"),
+             bn_momentum="16 to 32 steps an epoch are too few for Keras' 0.99 (the "
+                         "main notebook's cpu choice)"),
     smoke=dict(n_train=100, n_val=50, n_test=50, tune_train=64, tune_val=32,
                max_epochs=2, factor=3, iterations=1, final_epochs=1,
                final_fits_time=False, patience=5, batch_size=32, bn_momentum=0.9,
@@ -269,6 +272,7 @@ report_point = kt.HyperParameters.from_config({"space": [], "values": REPORT_HP}
 report_step_s = step_cost(build_model(report_point), x["train"], y["train"],
                           batch_size=B.batch_size, steps=B.probe_steps, warmup=2)
 report_val_s = predict_cost(build_model(report_point), x["val"][:256])
+glue("report_step", report_step_s, ".2f")
 tune_steps = int(np.ceil(B.tune_train / B.batch_size))
 costed = hyperband_costs(schedule, ratios)  # in epochs of the report's model
 plan = RunPlan(B)
