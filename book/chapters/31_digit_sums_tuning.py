@@ -315,26 +315,27 @@ search_seconds = time.perf_counter() - start
 print(f"search: {search_seconds:.0f} s in this run")
 
 # %% [markdown]
-# The trials, best first, with the time each took in this run beside its plan: its
-# own candidate's epochs at the cost scaled from the report's model (building, tracing
-# and checkpointing, which the plan leaves out, are in what it took; a trial finished
-# in an earlier, interrupted run has no time here).
+# The trials, best first: each one's candidate (its draw in the table above), and the
+# time it took in this run beside its plan, its own candidate's epochs at the cost
+# scaled from the report's model (building, tracing and checkpointing, which the plan
+# leaves out, are in what it took; a trial finished in an earlier, interrupted run has
+# no time here).
 
 # %%
 trials = trials_frame(tuner)
 done = trials[trials.status == "completed"].sort_values("score")
 hp_cols = [c for c in done.columns if c not in ("status", "score", "epochs")]
-planned = {}
+planned, drawn = {}, {}
 for trial_id, trial in tuner.oracle.trials.items():
     values = trial.hyperparameters.values
     draw = next((i for i, d in enumerate(draws)
                  if all(values.get(k) == v for k, v in d.items())), None)
     new_epochs = values["tuner/epochs"] - values["tuner/initial_epoch"]
     planned[trial_id] = np.nan if draw is None else epoch_s[draw] * new_epochs
-timing = pd.DataFrame({"planned (s)": pd.Series(planned),
+    drawn[trial_id] = "" if draw is None else str(draw + 1)
+timing = pd.DataFrame({"draw": pd.Series(drawn), "planned (s)": pd.Series(planned),
                        "took (s)": pd.Series(tuner.trial_seconds, dtype=float)})
-shown_trials = done[["score", "epochs", *shown, "learning_rate", "dropout"]]
-shown_trials = shown_trials.join(timing)
+shown_trials = done[["score", "epochs", "learning_rate", "dropout"]].join(timing)
 display(table(shown_trials.rename_axis("trial"),
               decimals={"score": 3, "learning_rate": 5, "dropout": 1,
                         "planned (s)": 0, "took (s)": 0}))
