@@ -107,8 +107,8 @@ def hyperband_costs(schedule, per_epoch):
     model of the rows with ``round`` 1, as :func:`hyperband_draws` lists them).
 
     A later round trains models promoted from the round before, which the scores decide; the row is
-    costed at the dearest models of that round, so the total is an upper bound (exact for the first
-    rounds)."""
+    costed at the dearest models of that round, so the total bounds the cost so modelled (exact for
+    the first rounds); a search's wall time can still differ either way."""
     per_epoch = list(per_epoch)
     needed = int(schedule.loc[schedule["round"] == 1, "models"].sum())
     if len(per_epoch) != needed:
