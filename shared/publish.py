@@ -6,6 +6,14 @@
     python -m shared.publish book/chapters/01_mnist_cnn.py --profile smoke --out /tmp/try.ipynb
     python -m shared.publish --tables   # only regenerate book/runs.md, book/claims.md, claims.csv
 
+The training runs come from the run store (``book/store``, :mod:`shared.store`); filling it is the
+long part, publishing the short last step:
+
+    python -m shared.publish book/chapters/21_two_digits.py --fill --for 2h --commit
+    python -m shared.publish --status [-v]                  # stored, stale, missing; cost to fill
+    python -m shared.publish --import DIR                   # runs filled elsewhere (a GPU call)
+    python -m shared.publish book/chapters/01_mnist_cnn.py --verify [--run NAME]
+
 The chapter's ``.py`` is read with jupytext, executed cell by cell (progress is printed), the
 provenance the chapter hands back is checked against the code that ran and stored in the notebook
 metadata under ``provenance``, the chapter's reported-versus-reproduced rows under ``claims``, and
@@ -494,12 +502,41 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds")
     parser.add_argument("--tables", action="store_true",
                         help="only regenerate book/runs.md, book/claims.md and book/claims.csv")
+    store = parser.add_argument_group("the run store (shared.store)")
+    store.add_argument("--fill", action="store_true", help="train the chapters' missing and stale "
+                       "runs into the store instead of publishing (stops at a run boundary)")
+    store.add_argument("--for", dest="for_", default="2h", help="how long a fill may run in all "
+                       "(2h, 90m, 1h30m; default 2h)")
+    store.add_argument("--commit", action="store_true", help="commit each run as it is stored")
+    store.add_argument("--store", type=Path, help="the store folder (default: book/store; "
+                       "a fill on another machine writes its runs here, for --import)")
+    store.add_argument("--status", action="store_true", help="list each chapter's runs: stored, "
+                       "stale, missing, and the estimated cost of the missing ones")
+    store.add_argument("-v", "--verbose", action="store_true", help="--status: every run")
+    store.add_argument("--import", dest="import_", type=Path, metavar="DIR",
+                       help="import the current runs of a store folder filled elsewhere")
+    store.add_argument("--verify", action="store_true", help="train one stored run again (chosen "
+                       "at random unless --run names it) and compare it with the stored one")
+    store.add_argument("--run", help="--verify: the run's name")
     args = parser.parse_args(argv)
 
     if args.tables:
         for path in write_tables():
             print(f"wrote {path}")
         return 0
+    from shared import filling
+    from shared.store import COMMITTED
+
+    folder = args.store.resolve() if args.store else COMMITTED
+    if args.status:
+        stems = [p.stem for p in args.chapters] or [p.stem for p in sorted(CHAPTERS.glob("*.py"))]
+        filling.print_status(stems, folder, verbose=args.verbose)
+        return 0
+    if args.import_:
+        if not args.import_.is_dir():
+            parser.error(f"--import {args.import_}: not a folder")
+        done = filling.import_runs(args.import_, folder)
+        return 1 if done["stale, refused"] else 0
     from shared.profile import ProfileError, active_profile, check_profile
 
     try:
@@ -515,11 +552,28 @@ def main(argv=None) -> int:
     paths = [p.resolve() for p in paths]
     if args.out and len(paths) > 1:
         parser.error("--out takes one chapter")
+    if args.fill:
+        try:
+            seconds = filling.parse_duration(args.for_)
+        except ValueError as err:
+            parser.error(str(err))
+        if profile == "smoke" and args.store is None:
+            parser.error("a smoke fill never writes the committed store: give --store somewhere")
+        outcome = filling.fill(in_order(paths), profile, seconds, commit=args.commit,
+                               store=args.store)
+        return 0 if all(v == "complete" for v in outcome.values()) else 3
+    if args.verify:
+        if len(paths) != 1:
+            parser.error("--verify takes one chapter")
+        report = filling.verify(paths[0], profile, name=args.run, folder=folder)
+        return 1 if report["verdict"] == "DIFFERS" else 0
     if profile not in PUBLISHABLE and (args.out is None
                                        or args.out.resolve().parent == CHAPTERS.resolve()):
         parser.error(f"{profile} outputs are never published: give --out somewhere outside "
                      "book/chapters")
 
+    if args.store:
+        os.environ["BOOK_RUN_STORE"] = str(folder)  # the kernels inherit it
     print(f"publishing {len(paths)} notebook{'s' * (len(paths) > 1)} at profile {profile} "
           f"(KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow')})", flush=True)
     summary = publish_many(paths, profile, out=args.out, timeout=args.timeout)

@@ -1,0 +1,491 @@
+"""The run store: each expensive training run (one model, one seed, one setting) as a stored unit.
+
+A chapter hands the store its runs' specs and the function that trains one::
+
+    runs = store.open("01_mnist_cnn")                     # after the budget is declared
+    folds = runs.get({f"cv-fold{k}": {"fold": k, "epochs": B.max_epochs, ...} for k in ...},
+                     train_fold, group="cross-validation")
+    folds["cv-fold1"].metrics["valid_accuracy"], folds["cv-fold1"].arrays["pred"]
+
+``train_fold(spec)`` trains one run and returns a dict: ``fit`` (the :class:`shared.training.Run`
+of its ``fit``), ``metrics`` (numbers), optionally ``arrays`` (small NumPy arrays the page needs),
+``weights`` (a model whose weights a later notebook needs; stored as float16) and ``steps`` (the
+training steps, for the cost per step). It must be defined in a code cell tagged ``train``.
+
+Where runs live: ``book/store/<chapter>/<name>/`` (``run.json`` and ``arrays.npz``), committed. Each
+run carries its key (:func:`run_key`) and its provenance; a run is *current* while the key computed
+from today's code equals the stored one and its engine (backend and version) is accepted here
+(:func:`accepted_engines`). What the key holds and why: DESIGN.md, "Runs and the store".
+
+What ``get`` does depends on the profile and on the mode the publisher sets (``BOOK_STORE_MODE``):
+
+- ``smoke``: a temporary store (``BOOK_RUN_STORE``, else a fresh folder); every run is trained there.
+  Never the committed store.
+- ``publish`` (the default at ``cpu`` and ``full``): current runs are loaded; a missing or stale run
+  stops the notebook at once with :class:`MissingRuns`, which names them and the fill command.
+- ``fill``: missing and stale runs are trained, in the order given (most important first), each
+  written atomically as it ends; before each, a run that would pass the fill's deadline
+  (``BOOK_FILL_DEADLINE``) stops the fill at that run boundary (:class:`FillStopped`).
+- ``verify``: the run named by ``BOOK_STORE_VERIFY`` is trained again and compared with the stored
+  one (:class:`VerifyDone` carries the comparison); the others are loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from shared.runkey import (
+    SCHEME,
+    TRAIN_TAG,
+    Ingredients,
+    StoreError,
+    canonical,
+    dtype_policy,
+    engine,
+    keras_version,
+    run_key,
+    train_cells,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "book" / "store"
+STORE_ENV = "BOOK_RUN_STORE"
+MODE_ENV = "BOOK_STORE_MODE"
+DEADLINE_ENV = "BOOK_FILL_DEADLINE"
+VERIFY_ENV = "BOOK_STORE_VERIFY"
+VERIFY_OUT_ENV = "BOOK_STORE_VERIFY_OUT"
+COMMIT_ENV = "BOOK_FILL_COMMIT"
+MODES = ("publish", "fill", "verify")
+#: the committed store's size limit (tests/test_store.py checks it)
+SIZE_LIMIT_BYTES = 60 * 1024 * 1024
+#: a fill starts a run only when its estimate, times this, ends before the deadline
+FILL_MARGIN = 1.2
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.+=-]*$")
+
+
+class MissingRuns(StoreError):
+    """Runs a publication needs are not stored (or are stale): fill them first."""
+
+
+class FillStopped(Exception):  # noqa: N818 (a clean stop, not an error)
+    """A fill stopped at a run boundary because the next run would pass its deadline."""
+
+
+class VerifyDone(Exception):  # noqa: N818 (the verification's end, not an error)
+    """The run under verification was trained again and compared; the notebook stops here."""
+
+
+# --- the store's folders ------------------------------------------------------------------------
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+_temporary: dict[str, Path] = {}
+
+
+def store_dir(profile: str) -> Path:
+    """The store this process uses: ``BOOK_RUN_STORE``, else the committed one (``cpu``, ``full``)
+    or a temporary folder (``smoke``, which never writes into the committed store)."""
+    named = os.environ.get(STORE_ENV)
+    if profile == "smoke":
+        if named and _inside(Path(named), COMMITTED):
+            raise StoreError(f"smoke runs never enter the committed store: {STORE_ENV}={named}")
+        if named:
+            return Path(named)
+        if "smoke" not in _temporary:
+            _temporary["smoke"] = Path(tempfile.mkdtemp(prefix="book-store-smoke-"))
+        return _temporary["smoke"]
+    return Path(named) if named else COMMITTED
+
+
+def accepted_engines(folder: Path) -> set[str]:
+    """Engines whose runs count as current here: this process's, and those that runs were imported
+    from (``engines.json``, written by :func:`import_runs`)."""
+    listed = folder / "engines.json"
+    extra = json.loads(listed.read_text()) if listed.exists() else []
+    return {engine(), *extra}
+
+
+def run_state(folder: Path, ingredients: Ingredients, name: str, spec: dict,
+              policy: str) -> tuple[str, StoredRun | None]:
+    """Whether the run ``name`` of ``spec`` is ``"stored"`` (current: its key, recomputed from
+    today's code with its own engine, matches, and that engine is accepted here), ``"stale"`` or
+    ``"missing"``; with the stored run where there is one."""
+    run = read_run(Path(folder) / ingredients.chapter / name)
+    if run is None:
+        return "missing", None
+    run_engine = run.provenance.get("engine", "")
+    key = run_key(ingredients, name, spec, policy=policy, keras=keras_version(), engine=run_engine)
+    if run_engine in accepted_engines(Path(folder)) and run.key == key:
+        return "stored", run
+    return "stale", run
+
+
+@dataclass
+class StoredRun:
+    """One run as stored: spec, key, metrics, history, provenance; arrays and weights on demand."""
+
+    chapter: str
+    name: str
+    folder: Path
+    record: dict = field(repr=False)
+
+    @property
+    def spec(self) -> dict:
+        return self.record["spec"]
+
+    @property
+    def key(self) -> str:
+        return self.record["key"]
+
+    @property
+    def metrics(self) -> dict:
+        return self.record["metrics"]
+
+    @property
+    def history(self) -> dict:
+        return self.record["history"]
+
+    @property
+    def provenance(self) -> dict:
+        return self.record["provenance"]
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        path = self.folder / "arrays.npz"
+        if not path.exists():
+            return {}
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+
+    def weights(self) -> list[np.ndarray]:
+        """The stored model weights (float16 on disk) as float32 arrays, in ``get_weights`` order."""
+        path = self.folder / "weights.npz"
+        if not path.exists():
+            raise StoreError(f"run {self.chapter}/{self.name} stored no weights")
+        with np.load(path, allow_pickle=False) as z:
+            return [z[f"w{i}"].astype("float32") for i in range(len(z.files))]
+
+    def fit_run(self, label: str = ""):
+        """The run's training as a :class:`shared.training.Run` (for the history plots)."""
+        from shared.training import Run
+
+        p = self.provenance
+        return Run(history=self.history, wall_time=p["fit_wall_s"], label=label or self.name,
+                   epoch_train_times=list(p.get("epoch_train_s", [])))
+
+
+def read_run(folder: Path) -> StoredRun | None:
+    """The run stored in ``folder`` (None when absent or not complete)."""
+    meta = folder / "run.json"
+    if folder.name.startswith(".") or not meta.exists():
+        return None
+    record = json.loads(meta.read_text())
+    if record.get("status") != "complete":
+        return None
+    return StoredRun(record["chapter"], record["name"], folder, record)
+
+
+def stored_runs(folder: Path, chapter: str) -> dict[str, StoredRun]:
+    """Every complete run of ``chapter`` in the store ``folder``, by name."""
+    base = folder / chapter
+    runs = (read_run(d) for d in sorted(base.iterdir()) if d.is_dir()) if base.is_dir() else ()
+    return {r.name: r for r in runs if r is not None}
+
+
+def _json(value) -> str:
+    return json.dumps(value, indent=1, sort_keys=True) + "\n"
+
+
+def write_run(folder: Path, record: dict, arrays: dict | None = None, weights=None) -> StoredRun:
+    """Write a run whole or not at all: into a hidden temporary folder, then renamed into place
+    (a stale run of the same name is replaced only then)."""
+    final = folder / record["chapter"] / record["name"]
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{record['name']}.tmp-", dir=final.parent))
+    try:
+        if arrays:
+            bad = [k for k, a in arrays.items() if np.asarray(a).dtype == object]
+            if bad:
+                raise StoreError(f"arrays {bad} are object arrays; the store keeps plain arrays")
+            np.savez_compressed(tmp / "arrays.npz", **{k: np.asarray(a) for k, a in arrays.items()})
+        if weights is not None:
+            ws = weights.get_weights() if hasattr(weights, "get_weights") else list(weights)
+            np.savez_compressed(tmp / "weights.npz",
+                                **{f"w{i}": np.asarray(w, dtype="float16") for i, w in enumerate(ws)})
+        (tmp / "run.json").write_text(_json({**record, "status": "complete"}))
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return read_run(final)
+
+
+def store_size(folder: Path = COMMITTED) -> int:
+    """Bytes of every file under the store ``folder``."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
+# --- the chapter's side -------------------------------------------------------------------------
+
+def _mode(profile: str) -> str:
+    if profile == "smoke":
+        return "fill"
+    mode = os.environ.get(MODE_ENV, "publish").strip() or "publish"
+    if mode not in MODES:
+        raise StoreError(f"{MODE_ENV}={mode!r}: valid modes are {', '.join(MODES)}")
+    return mode
+
+
+def _duration(seconds: float) -> str:
+    from shared.formatting import format_duration
+
+    return format_duration(seconds)
+
+
+class ChapterStore:
+    """A chapter's view of the store (made by :func:`open`)."""
+
+    def __init__(self, chapter: str, source: Path, profile: str):
+        self.chapter, self.source, self.profile = chapter, source, profile
+        self.folder = store_dir(profile)
+        self.mode = _mode(profile)
+        self.ingredients = Ingredients.of(source)
+        self.used: dict[str, StoredRun] = {}
+        self.requested: dict[str, dict] = {}
+        self.trained: list[str] = []
+        self.deadline = float(os.environ[DEADLINE_ENV]) if os.environ.get(DEADLINE_ENV) else None
+
+    def key(self, name: str, spec: dict) -> str:
+        return run_key(self.ingredients, name, spec, policy=dtype_policy(), keras=keras_version(),
+                       engine=engine())
+
+    def state(self, name: str, spec: dict) -> tuple[str, StoredRun | None]:
+        """``("stored", run)``, ``("stale", run)`` or ``("missing", None)``."""
+        return run_state(self.folder, self.ingredients, name, spec, dtype_policy())
+
+    def _check_trainer(self, train) -> None:
+        name = getattr(train, "__name__", "")
+        cells = "\n".join(train_cells(self.source))
+        if not re.search(rf"^def {re.escape(name)}\(", cells, re.MULTILINE):
+            raise StoreError(f"{self.chapter}: the trainer {name!r} must be defined in a code cell "
+                             f"tagged {TRAIN_TAG!r} (# %% tags=[\"{TRAIN_TAG}\"]), so that the runs' "
+                             "key covers its code")
+
+    def get(self, specs: dict[str, dict], train, *, group: str = "",
+            estimate_s: float | None = None) -> dict[str, StoredRun]:
+        """The runs named in ``specs`` (name -> spec), loaded or trained as the mode says."""
+        self._check_trainer(train)
+        for name, spec in specs.items():
+            if not NAME.match(name):
+                raise StoreError(f"run name {name!r}: lower-case letters, digits and _.+=- only")
+            canonical(spec)
+            if name in self.requested and canonical(self.requested[name]["spec"]) != canonical(spec):
+                raise StoreError(f"{self.chapter}: run {name!r} asked for twice with other specs")
+            self.requested[name] = {"spec": spec, "group": group, "estimate_s": estimate_s}
+        states = {n: self.state(n, s) for n, s in specs.items()}
+        todo = [n for n, (st, _) in states.items() if st != "stored"]
+        if self.mode == "publish" and todo:
+            self._missing(todo, states)
+        verify = os.environ.get(VERIFY_ENV) if self.mode == "verify" else None
+        if self.mode == "verify" and todo:
+            self._missing(todo, states)
+        out = {}
+        for i, (name, spec) in enumerate(specs.items(), start=1):
+            status, run = states[name]
+            if status == "stored" and name != verify:
+                out[name] = run
+                continue
+            if name == verify:
+                self._verify(name, spec, train, run, group)
+            guess = estimate_s or self._estimate(group, out)
+            if self.deadline is not None:
+                left = self.deadline - time.time()
+                if guess is not None and guess * FILL_MARGIN > left:
+                    raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
+                                      f"{_duration(max(left, 0))} left in this fill: stopped here")
+            left_text = ("" if self.deadline is None
+                         else f"; {_duration(max(self.deadline - time.time(), 0))} left in the fill")
+            print(f"[store] {self.chapter}/{name} ({i}/{len(specs)}{', ' + group if group else ''})"
+                  f": {'re-training a stale run' if status == 'stale' else 'training'}"
+                  f" (estimate {_duration(guess) if guess else 'unknown'}{left_text})", flush=True)
+            out[name] = self._train(name, spec, train, group)
+        self.used.update(out)
+        if self.mode != "fill" or all(s == "stored" for s, _ in states.values()):
+            print(f"[store] {len(specs)} run{'s' * (len(specs) != 1)} of {self.chapter}"
+                  f"{' (' + group + ')' if group else ''}: "
+                  f"{len(specs) - len(todo)} loaded from the store, {len(todo)} trained", flush=True)
+        self._write_manifest(prune=False)
+        return out
+
+    def _estimate(self, group: str, done: dict) -> float | None:
+        """The mean training seconds of the group's runs stored so far, else of the stale run."""
+        same = [r for n, r in {**self.used, **done}.items()
+                if self.requested.get(n, {}).get("group") == group]
+        times = [r.provenance["wall_s"] for r in same]
+        return float(np.mean(times)) if times else None
+
+    def _missing(self, todo, states):
+        stale = [n for n in todo if states[n][0] == "stale"]
+        lines = ", ".join(f"{n} ({states[n][0]})" for n in todo)
+        self._write_manifest(prune=False)
+        raise MissingRuns(
+            f"{self.chapter} needs {len(todo)} run{'s' * (len(todo) != 1)} that the store at "
+            f"{self.folder} does not hold for the current code: {lines}. "
+            f"{'Stale: the code or settings that determine them changed. ' if stale else ''}"
+            f"Fill them first: python -m shared.publish book/chapters/{self.chapter}.py --fill "
+            f"--for 2h --profile {self.profile} (progress is printed; it stops at a run boundary "
+            "and can be started again)")
+
+    def _train(self, name, spec, train, group) -> StoredRun:
+        import keras
+
+        from shared.provenance import device_description, git_commit
+
+        start = time.perf_counter()
+        result = train(spec)
+        wall = time.perf_counter() - start
+        if not isinstance(result, dict) or "metrics" not in result:
+            raise StoreError(f"{self.chapter}: the trainer must return a dict with 'metrics' "
+                             "(and 'fit', 'arrays', 'weights', 'steps' as needed)")
+        fit = result.get("fit")
+        steps = result.get("steps")
+        train_s = fit.train_time if fit is not None else float("nan")
+        metrics = {k: float(v) for k, v in result["metrics"].items()}
+        prov = {
+            "device": device_description(), "engine": engine(), "backend": keras.backend.backend(),
+            "keras_version": keras_version(), "numpy_version": np.__version__,
+            "dtype_policy": dtype_policy(), "profile": self.profile,
+            "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            "git_commit": git_commit(self.source.parent), "wall_s": round(wall, 2),
+            "fit_wall_s": round(fit.wall_time, 2) if fit is not None else None,
+            "train_s": None if math.isnan(train_s) else round(train_s, 2),
+            "epoch_train_s": [round(t, 3) for t in (fit.epoch_train_times if fit else [])],
+            "steps": steps,
+            "s_per_step": (round(train_s / steps, 5) if steps and not math.isnan(train_s) else None),
+        }
+        record = {"scheme": SCHEME, "chapter": self.chapter, "name": name, "group": group,
+                  "spec": json.loads(canonical(spec)), "key": self.key(name, spec),
+                  "ingredients": {"train_code": self.ingredients.train_code,
+                                  "shared_code": self.ingredients.shared_code},
+                  "metrics": metrics, "history": fit.history if fit is not None else {},
+                  "provenance": prov}
+        run = write_run(self.folder, record, result.get("arrays"), result.get("weights"))
+        self.trained.append(name)
+        print(f"[store] {self.chapter}/{name} stored ({_duration(wall)})", flush=True)
+        if os.environ.get(COMMIT_ENV) and _inside(self.folder, COMMITTED):
+            self._write_manifest(prune=False)
+            from shared.filling import commit_run
+
+            commit_run(run, f"Store run {self.chapter}/{name} ({self.profile}, "
+                            f"{_duration(wall)} on {prov['device']}, {prov['engine']})")
+        return run
+
+    def _verify(self, name, spec, train, stored: StoredRun, group: str):
+        import keras
+
+        from shared.filling import compare_runs
+        from shared.provenance import device_description
+
+        start = time.perf_counter()
+        result = train(spec)
+        wall = time.perf_counter() - start
+        fit = result.get("fit")
+        fresh = {"metrics": {k: float(v) for k, v in result["metrics"].items()},
+                 "history": fit.history if fit is not None else {},
+                 "arrays": {k: np.asarray(v) for k, v in (result.get("arrays") or {}).items()}}
+        same_engine = (stored.provenance.get("engine") == engine()
+                       and stored.provenance.get("device") == device_description())
+        siblings = [r for n, r in self.used.items()
+                    if self.requested.get(n, {}).get("group") == group and n != name]
+        report = compare_runs(stored, fresh, siblings, exact=same_engine)
+        report.update(chapter=self.chapter, run=name, wall_s=round(wall, 1),
+                      engine_then=stored.provenance.get("engine"), engine_now=engine(),
+                      device_then=stored.provenance.get("device"),
+                      device_now=device_description(), backend_now=keras.backend.backend())
+        out = os.environ.get(VERIFY_OUT_ENV)
+        if out:
+            Path(out).write_text(_json(report))
+        raise VerifyDone(f"{self.chapter}/{name}: {report['verdict']}")
+
+    def _write_manifest(self, prune: bool) -> None:
+        """Record the runs this chapter asked for (their specs, groups and estimates) for
+        ``--status``; ``prune`` (at the notebook's end) drops names no longer asked for."""
+        if self.profile == "smoke" and _inside(self.folder, COMMITTED):
+            return
+        path = self.folder / self.chapter / "manifest.json"
+        old = json.loads(path.read_text()) if path.exists() else {}
+        runs = {} if prune else dict(old.get("runs", {}))
+        for name, entry in self.requested.items():
+            runs[name] = {"spec": json.loads(canonical(entry["spec"])), "group": entry["group"],
+                          "estimate_s": entry["estimate_s"]}
+        new = {"chapter": self.chapter, "profile": self.profile, "dtype_policy": dtype_policy(),
+               "runs": runs}
+        if new != old:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".manifest.tmp-{os.getpid()}")
+            tmp.write_text(_json(new))
+            os.replace(tmp, path)
+
+    def summary(self) -> dict:
+        """The runs this execution used: how many, from which devices and engines, when, and their
+        training time; and each one's key (the published-notebook checks read them)."""
+        runs = list(self.used.values())
+        count = lambda field: {v: sum(r.provenance.get(field) == v for r in runs)  # noqa: E731
+                               for v in sorted({r.provenance.get(field) for r in runs})}
+        dates = sorted(r.provenance["date"] for r in runs)
+        return {"store": (str(self.folder.relative_to(ROOT)) if _inside(self.folder, ROOT)
+                          else "temporary"),
+                "n": len(runs), "trained_now": len(self.trained), "devices": count("device"),
+                "engines": count("engine"), "dtype_policies": count("dtype_policy"),
+                "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
+                "wall_s": round(sum(r.provenance["wall_s"] for r in runs), 1),
+                "keys": {r.name: r.key for r in runs}}
+
+    def finish(self) -> dict:
+        self._write_manifest(prune=True)
+        return self.summary()
+
+
+_open: list[ChapterStore] = []
+
+
+def open(chapter: str) -> ChapterStore:  # noqa: A001 (the store's verb)
+    """The store of ``chapter`` (the stem of its ``.py`` in the working folder) at the active
+    profile; ``run.finish()`` records which runs the chapter used."""
+    from shared.profile import active_profile
+
+    source = Path(f"{chapter}.py").resolve()
+    if not source.exists():
+        raise FileNotFoundError(f"{source} not found: store.open() takes the chapter's file stem "
+                                "and must run in its folder")
+    cs = ChapterStore(chapter, source, active_profile())
+    _open[:] = [cs]
+    return cs
+
+
+def current() -> ChapterStore | None:
+    """The chapter store this process opened last, if any."""
+    return _open[-1] if _open else None
