@@ -37,9 +37,11 @@
 # Download {download}`the source (.py) <14_attention_reduced_mnist.py>` or
 # {download}`the notebook (.ipynb) <14_attention_reduced_mnist.ipynb>`. In a clone of
 # the book's repository, `pip install -e .`; then
-# `python -m shared.publish book/chapters/14_attention_reduced_mnist.py` runs it at the
-# `cpu` budget below (here the report's own), and adding
-# `--profile smoke --out try.ipynb` runs a one-minute version.
+# `python -m shared.publish book/chapters/14_attention_reduced_mnist.py --fill --for 1h`
+# trains whatever runs of the `cpu` budget below (here the report's own) the run store
+# lacks, and `python -m shared.publish book/chapters/14_attention_reduced_mnist.py` then
+# executes the page with every run loaded from the store, in minutes. Adding
+# `--profile smoke --out try.ipynb` runs a one-minute version in a temporary store.
 # ```
 
 # %% tags=["remove-stderr"]
@@ -49,7 +51,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
 
 import logging
-import time
 
 import keras
 import matplotlib.pyplot as plt
@@ -59,7 +60,7 @@ from IPython.display import display
 from keras import layers
 from sklearn.model_selection import train_test_split
 
-from shared import attention, budget, derived, plots
+from shared import attention, budget, derived, plots, store
 from shared.reporting import (
     Comparison,
     Tolerance,
@@ -74,6 +75,7 @@ from shared.training import fit, set_seed
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("14_attention_reduced_mnist")
+runs = store.open("14_attention_reduced_mnist")
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 print(f"device: {run.provenance.device}")
 
@@ -83,9 +85,11 @@ print(f"device: {run.provenance.device}")
 # The full profile is the report's training (Adam with its defaults, 10 epochs, batch
 # 32) for every model from five seeds, the report's seed 4 first, under two protocols:
 # ours, with a validation split held out of the training images, and the report's, which
-# trains on all 5,000 and watches the test set. It runs in about ten minutes on two CPU
-# cores, so the `cpu` profile is the same budget, with no reduction. The smoke profile
-# runs one epoch on a slice of the data.
+# trains on all 5,000 and watches the test set. Every run of it fits two CPU cores
+# easily, so the `cpu` profile is the same budget, with no reduction. The smoke profile
+# runs one epoch on a slice of the data. Every training run (one network, one seed, one
+# protocol) is a stored unit of the book's run store; the provenance table at the top
+# says how many runs the page used, where and when they were trained.
 
 # %%
 B = budget(
@@ -110,30 +114,35 @@ display(B.table())
 # $[0, 1]$. For our protocol, 10% of the training images, stratified by digit, are held
 # out for validation.
 
-# %%
-def draw(seed):
-    """The seed's Reduced MNIST: training (4,500), validation (500), all 5,000, test."""
+# %% tags=["train"]
+def draw(seed, n_train, n_test, val_fraction):
+    """The seed's Reduced MNIST: training (4,500), validation (500), all 5,000, test;
+    ``n_train`` and ``n_test`` (None: all) keep a stratified part of each."""
     rm = derived.reduced_mnist(500, 100, seed=seed)
     x_all = (rm["x_train"].astype("float32") / 255.0)[..., None]
     y_all = rm["y_train"]
     x_test = (rm["x_test"].astype("float32") / 255.0)[..., None]
     y_test = rm["y_test"]
-    if B.n_train:
-        keep, _ = train_test_split(np.arange(len(y_all)), train_size=B.n_train,
+    if n_train:
+        keep, _ = train_test_split(np.arange(len(y_all)), train_size=n_train,
                                    stratify=y_all, random_state=seed)
         x_all, y_all = x_all[keep], y_all[keep]
-    if B.n_test:
-        keep, _ = train_test_split(np.arange(len(y_test)), train_size=B.n_test,
+    if n_test:
+        keep, _ = train_test_split(np.arange(len(y_test)), train_size=n_test,
                                    stratify=y_test, random_state=seed)
         x_test, y_test = x_test[keep], y_test[keep]
-    tr, va = train_test_split(np.arange(len(y_all)), test_size=B.val_fraction,
+    tr, va = train_test_split(np.arange(len(y_all)), test_size=val_fraction,
                               stratify=y_all, random_state=seed)
     return {"x_train": x_all[tr], "y_train": y_all[tr], "x_val": x_all[va],
             "y_val": y_all[va], "x_all": x_all, "y_all": y_all, "x_test": x_test,
             "y_test": y_test}
 
 
-d = draw(B.seeds[0])
+print("draw(seed, ...): the seed's Reduced MNIST and its splits")
+
+# %%
+data_spec = {"n_train": B.n_train, "n_test": B.n_test, "val_fraction": B.val_fraction}
+d = draw(B.seeds[0], **data_spec)
 x_test, y_test = d["x_test"], d["y_test"]
 print(f"train {d['x_train'].shape}, validation {d['x_val'].shape}, "
       f"test {x_test.shape}; all {len(d['y_all']):,} training images for the "
@@ -162,7 +171,7 @@ plots.image_grid(x_test[:20, ..., 0], titles=y_test[:20], ncols=10,
 # The spatial, CBAM and SE blocks come from the book's `shared.attention`; their code is
 # short enough to read there.
 
-# %%
+# %% tags=["train"]
 def head(x):
     x = layers.Flatten()(x)
     x = layers.Dense(128, activation="relu")(x)
@@ -195,6 +204,9 @@ def build(kind):
     return model
 
 
+print("build(kind): the base network with one attention block inserted")
+
+# %%
 KINDS = ["base", "spatial", "self-attention", "cbam", "se"]
 NAMES = {"base": "Base CNN", "spatial": "Spatial attention",
          "self-attention": "Self-attention", "cbam": "CBAM",
@@ -227,24 +239,61 @@ display(table(param_table))
 # accuracy after every epoch, and we record both the last epoch's and the best epoch's.
 # The training time is the wall time of `fit`. The log prints one line per run.
 
+# %% tags=["train"]
+def attention_maps(model, kind, x):
+    """The weights the model's attention block computes for the images ``x``: the
+    spatial map, CBAM's spatial map, or how much attention each of the 25 patches
+    receives (averaged over the 4 heads and the 25 queries, on the 5×5 grid)."""
+    def read_out(layer):
+        probe = keras.Model(model.input, model.get_layer(layer).output)
+        return keras.ops.convert_to_numpy(probe(x))
+
+    if kind == "spatial":
+        return {"map": read_out("spatial_map")[..., 0]}
+    if kind == "cbam":
+        return {"map": read_out("cbam_map")[..., 0]}
+    if kind == "self-attention":
+        tokens = read_out("tokens")
+        _, scores = model.get_layer("mha")(tokens, tokens, return_attention_scores=True)
+        received = keras.ops.convert_to_numpy(scores).mean(axis=(1, 2))
+        return {"map": received.reshape(-1, 5, 5)}
+    return {}
+
+
+def train_one(spec):
+    """One network, one seed, one protocol. Ours: 4,500 images for training, 500 for
+    validation, the test set read once after the last epoch. The report's: all 5,000
+    for training, the test set as validation data."""
+    d = draw(spec["seed"], spec["n_train"], spec["n_test"], spec["val_fraction"])
+    set_seed(spec["seed"])
+    model = build(spec["kind"])
+    test = (d["x_test"], d["y_test"])
+    x, y, val = ((d["x_train"], d["y_train"], (d["x_val"], d["y_val"]))
+                 if spec["protocol"] == "ours" else (d["x_all"], d["y_all"], test))
+    r = fit(model, x, y, validation_data=val, epochs=spec["epochs"],
+            batch_size=spec["batch_size"], label=f"{spec['kind']}, seed {spec['seed']}",
+            log=False)
+    test_loss, test_acc = model.evaluate(*test, batch_size=512, verbose=0)
+    return {"fit": r, "steps": spec["epochs"] * -(-len(y) // spec["batch_size"]),
+            "metrics": {"test_loss": test_loss, "test_accuracy": test_acc},
+            "arrays": attention_maps(model, spec["kind"], d["x_test"][:6])}
+
+
+print("train_one(spec): one run, trained only when the store lacks it")
+
 # %%
-def train(kind, seed, x, y, val):
-    set_seed(seed)
-    model = build(kind)
-    r = fit(model, x, y, validation_data=val, epochs=B.epochs, batch_size=B.batch_size,
-            label=f"{kind}, seed {seed}", log=False)
-    return model, r
-
-
-results, all_runs, histories, models = [], {}, {}, {}
-start = time.perf_counter()
+specs = {f"{protocol}-{kind}-seed{seed}": {
+    **data_spec, "kind": kind, "seed": seed, "protocol": protocol, "epochs": B.epochs,
+    "batch_size": B.batch_size}
+    for seed in B.seeds for kind in KINDS for protocol in ("ours", "report")}
+stored = runs.get(specs, train_one, group="five networks, two protocols")
+results, all_runs, histories, maps = [], {}, {}, {}
 for seed in B.seeds:
-    d = draw(seed)
     for kind in KINDS:
-        test = (d["x_test"], d["y_test"])
-        m, r = train(kind, seed, d["x_train"], d["y_train"], (d["x_val"], d["y_val"]))
-        test_loss, test_acc = m.evaluate(*test, batch_size=512, verbose=0)
-        _, r_report = train(kind, seed, d["x_all"], d["y_all"], test)
+        ours = stored[f"ours-{kind}-seed{seed}"]
+        report_way = stored[f"report-{kind}-seed{seed}"]
+        r, r_report = ours.fit_run(NAMES[kind]), report_way.fit_run()
+        test_acc = ours.metrics["test_accuracy"]
         all_runs[kind, seed] = r
         results.append({
             "seed": seed, "model": kind, "test accuracy": test_acc,
@@ -254,12 +303,11 @@ for seed in B.seeds:
             "report protocol, best epoch": max(r_report.history["val_accuracy"]),
             "report protocol time (s)": r_report.wall_time})
         if seed == B.seeds[0]:
-            histories[kind], models[kind] = r, m
+            histories[kind], maps[kind] = r, ours.arrays.get("map")
         last = results[-1]
         print(f"seed {seed} {kind:>14}: {test_acc:.2%} in {r.wall_time:4.1f} s | "
               f"report's way: last {last['report protocol, last epoch']:.2%}, "
-              f"best {last['report protocol, best epoch']:.2%}", flush=True)
-    print(f"--- seed {seed} done, {time.perf_counter() - start:.0f} s so far")
+              f"best {last['report protocol, best epoch']:.2%}")
 res = pd.DataFrame(results)
 # A run whose test accuracy ends below this never left chance (10%) in its 10 epochs:
 # it is counted apart, and accuracies are compared over the runs that trained.
@@ -392,21 +440,10 @@ plots.plot_history([all_runs["self-attention", s] for s in B.seeds],
 # more weight; every map has its own colour scale.
 
 # %%
-def read_out(model, layer):
-    probe = keras.Model(model.input, model.get_layer(layer).output)
-    return keras.ops.convert_to_numpy(probe(x_test[:6]))
-
-
 sample = x_test[:6, ..., 0]
-spatial_maps = read_out(models["spatial"], "spatial_map")[..., 0]
-cbam_maps = read_out(models["cbam"], "cbam_map")[..., 0]
-mha_model = models["self-attention"]
-tokens = keras.Model(mha_model.input, mha_model.get_layer("tokens").output)(x_test[:6])
-_, scores = mha_model.get_layer("mha")(tokens, tokens, return_attention_scores=True)
-received = keras.ops.convert_to_numpy(scores).mean(axis=(1, 2)).reshape(-1, 5, 5)
-rows = [("digit", sample, "gray"), ("spatial attention", spatial_maps, "magma"),
-        ("CBAM spatial map", cbam_maps, "magma"),
-        ("self-attention received", received, "magma")]
+rows = [("digit", sample, "gray"), ("spatial attention", maps["spatial"], "magma"),
+        ("CBAM spatial map", maps["cbam"], "magma"),
+        ("self-attention received", maps["self-attention"], "magma")]
 fig, axes = plt.subplots(len(rows), 6, figsize=(8.5, 6.2))
 for r, (label, maps, cmap) in enumerate(rows):
     for c in range(6):
