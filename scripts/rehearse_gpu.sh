@@ -117,4 +117,20 @@ echo "== $(wc -w <<< "$jobs") chapters in $(wc -l <<< "$jobs") jobs${REHEARSAL_A
 if ! xargs -P "${REHEARSAL_JOBS:-2}" -L 1 bash -c 'rehearse_job "$@"' _ <<< "$jobs"; then
   echo "rehearsal FAILED"; exit 1
 fi
+# the run store as a GPU call uses it: fill one chapter's runs into a folder of their own (what the
+# call brings back), then import them into another store, as the CPU machine does afterwards
+echo "== the run store: fill 01_mnist_cnn at smoke into a folder, then import it"
+rm -rf "$work/store" "$work/imported"
+t=$SECONDS
+if ! python -m shared.publish book/chapters/01_mnist_cnn.py --fill --profile smoke \
+    --store "$work/store" --for 10m > "$work/out/fill.log" 2>&1; then
+  echo "FAIL: the fill"; tail -40 "$work/out/fill.log"; missing "$work/out/fill.log"; exit 1
+fi
+filled=$(find "$work/store" -name run.json | wc -l)
+python -m shared.publish --import "$work/store" --store "$work/imported" | tee "$work/out/import.log"
+imported=$(find "$work/imported" -name run.json | wc -l)
+if [[ "$filled" -lt 1 || "$imported" != "$filled" ]]; then
+  echo "FAIL: filled $filled runs, imported $imported"; exit 1
+fi
+echo "== filled and imported $imported runs in $((SECONDS - t)) s"
 echo "rehearsal passed in $((SECONDS - start)) s"

@@ -172,6 +172,8 @@ def record_run(prov: dict) -> None:
         raise ValueError(f"only {' or '.join(PUBLISHABLE)} runs enter the history of runs, "
                          f"not {prov.get('profile')!r}")
     history = read_history()
+    if prov.get("runs"):  # the summary, without each run's key (the notebook keeps those)
+        prov = {**prov, "runs": {k: v for k, v in prov["runs"].items() if k != "keys"}}
     if _run_key(prov) not in {_run_key(p) for p in history}:
         history.append(prov)
     _write_atomic(RUNS_HISTORY, json.dumps(history, indent=1) + "\n")
@@ -204,8 +206,8 @@ def runs_table(published: list[dict] | None = None) -> str:
         GENERATED,
         "",
         "| chapter | shown | profile | device | Keras (backend) | date (UTC) | wall time "
-        "| commit, code hash |",
-        "|---|---|---|---|---|---|---:|---|",
+        "| stored runs | commit, code hash |",
+        "|---|---|---|---|---|---|---:|---|---|",
     ]
     history = read_history()
     for stem in sorted({p["chapter"] for p in history}):
@@ -221,11 +223,24 @@ def runs_table(published: list[dict] | None = None) -> str:
             lines.append(
                 f"| {name} | {here} | {_nb(profile)} | {p['device']} | {p['keras_version']} "
                 f"({p['backend']}) | {_nb(p['date'])} | {_nb(format_duration(p['wall_time_s']))} "
-                f"| `{p['git_commit'][:8]}`, `{p['code_hash'][:8]}` |"
+                f"| {_runs_cell(p.get('runs'))} | `{p['git_commit'][:8]}`, `{p['code_hash'][:8]}` |"
             )
     if not history:
-        lines.append("| (no chapter published yet) | | | | | | | |")
+        lines.append("| (no chapter published yet) | | | | | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def _runs_cell(runs: dict | None) -> str:
+    """The stored runs a publication used: how many, on which kinds of device, their training
+    time in all (a dash for publications that trained in the notebook itself)."""
+    if not runs or not runs.get("n"):
+        return "—"
+    kinds: dict[str, int] = {}
+    for device, n in runs["devices"].items():
+        kind = device.split(":")[0]
+        kinds[kind] = kinds.get(kind, 0) + n
+    where = ", ".join(f"{n}\u00a0{kind}" for kind, n in kinds.items())
+    return f"{runs['n']} ({where}; {_nb(format_duration(runs['wall_s']))})"
 
 
 def _cell(text) -> str:

@@ -92,13 +92,16 @@ def _shared_imports(text: str) -> set[str]:
     """Names of ``shared`` modules that ``text`` imports (``from shared import a, b``,
     ``from shared.a import x``, ``import shared.a``)."""
     found = set(re.findall(r"\bshared\.(\w+)", text))
-    for names in re.findall(r"from\s+shared\s+import\s+\(?([\w\s,]+)\)?", text):
-        found |= {n.strip() for n in names.replace("\n", " ").split(",") if n.strip()}
+    for names in re.findall(r"from[ \t]+shared[ \t]+import[ \t]+(\([^)]*\)|[^\n]+)", text):
+        for name in names.strip("()").split("#")[0].split(","):
+            if name.split():
+                found.add(name.split()[0])  # "x as y" imports x
     return found
 
 
-def training_modules(chapter_text: str, shared_dir: Path = SHARED) -> list[str]:
+def training_modules(chapter_text: str, shared_dir: Path | None = None) -> list[str]:
     """The training-side shared modules a chapter uses, with those they import in turn."""
+    shared_dir = SHARED if shared_dir is None else Path(shared_dir)
     todo = _shared_imports(chapter_text) & set(TRAINING_MODULES)
     seen: set[str] = set()
     while todo:
@@ -143,8 +146,11 @@ class Ingredients:
     shared_code: dict[str, str]
 
     @classmethod
-    def of(cls, source: Path, shared_dir: Path = SHARED) -> Ingredients:
+    def of(cls, source: Path, shared_dir: Path | None = None) -> Ingredients:
+        """The ingredients of the chapter file ``source``, with the shared modules read from
+        ``shared_dir`` (default: this package's folder)."""
         source = Path(source)
+        shared_dir = SHARED if shared_dir is None else Path(shared_dir)
         cells = train_cells(source)
         modules = training_modules(source.read_text(), shared_dir)
         return cls(chapter=source.stem, train_code=_digest(*cells),

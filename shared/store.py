@@ -123,16 +123,16 @@ def accepted_engines(folder: Path) -> set[str]:
 
 
 def run_state(folder: Path, ingredients: Ingredients, name: str, spec: dict,
-              policy: str) -> tuple[str, StoredRun | None]:
+              policy: str, any_engine: bool = False) -> tuple[str, StoredRun | None]:
     """Whether the run ``name`` of ``spec`` is ``"stored"`` (current: its key, recomputed from
-    today's code with its own engine, matches, and that engine is accepted here), ``"stale"`` or
-    ``"missing"``; with the stored run where there is one."""
+    today's code with its own engine, matches, and that engine is accepted here, or any engine
+    with ``any_engine``), ``"stale"`` or ``"missing"``; with the stored run where there is one."""
     run = read_run(Path(folder) / ingredients.chapter / name)
     if run is None:
         return "missing", None
     run_engine = run.provenance.get("engine", "")
     key = run_key(ingredients, name, spec, policy=policy, keras=keras_version(), engine=run_engine)
-    if run_engine in accepted_engines(Path(folder)) and run.key == key:
+    if (any_engine or run_engine in accepted_engines(Path(folder))) and run.key == key:
         return "stored", run
     return "stale", run
 
@@ -268,11 +268,11 @@ def _duration(seconds: float) -> str:
 class ChapterStore:
     """A chapter's view of the store (made by :func:`open`)."""
 
-    def __init__(self, chapter: str, source: Path, profile: str):
-        self.chapter, self.source, self.profile = chapter, source, profile
+    def __init__(self, chapter: str, source: Path, profile: str, shared_dir: Path | None = None):
+        self.chapter, self.source, self.profile = chapter, Path(source), profile
         self.folder = store_dir(profile)
         self.mode = _mode(profile)
-        self.ingredients = Ingredients.of(source)
+        self.ingredients = Ingredients.of(self.source, shared_dir)
         self.used: dict[str, StoredRun] = {}
         self.requested: dict[str, dict] = {}
         self.trained: list[str] = []
@@ -283,8 +283,18 @@ class ChapterStore:
                        engine=engine())
 
     def state(self, name: str, spec: dict) -> tuple[str, StoredRun | None]:
-        """``("stored", run)``, ``("stale", run)`` or ``("missing", None)``."""
-        return run_state(self.folder, self.ingredients, name, spec, dtype_policy())
+        """``("stored", run)``, ``("stale", run)`` or ``("missing", None)``.
+
+        A store other than the committed one (a GPU call's output folder) also counts the committed
+        store's current runs as stored, whatever their engine: another machine fills only what the
+        book lacks."""
+        state = run_state(self.folder, self.ingredients, name, spec, dtype_policy())
+        if state[0] != "stored" and self.profile != "smoke" and not _inside(self.folder, COMMITTED):
+            there = run_state(COMMITTED, self.ingredients, name, spec, dtype_policy(),
+                              any_engine=True)
+            if there[0] == "stored":
+                return there
+        return state
 
     def _check_trainer(self, train) -> None:
         name = getattr(train, "__name__", "")

@@ -1,0 +1,339 @@
+"""The run store: keys, reuse, atomic writes, the fill's modes, import, verify, status, size."""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from shared import filling, runkey, store
+from shared.runkey import Ingredients, canonical, module_fingerprint, run_key
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHAPTER = '''# %% [markdown]
+# # A tiny chapter
+
+# %%
+from shared import store, training
+
+# %% tags=["train"]
+def train_tiny(spec):
+    CALLS.append(spec)
+    time.sleep(0.02)
+    fit = training.Run(history={"loss": [1.0, 0.5 * spec["a"]]}, wall_time=0.01,
+                       epoch_train_times=[0.004, 0.004])
+    return {"fit": fit, "steps": 4, "metrics": {"score": 2.0 * spec["a"]},
+            "arrays": {"pred": np.arange(3) * spec["a"]}}
+
+# %%
+print("presentation")
+'''
+
+
+@pytest.fixture
+def chapter(tmp_path, monkeypatch):
+    """A chapter file, a copy of the shared package to edit, an empty store, and a trainer."""
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    source = chapters / "tiny.py"
+    source.write_text(CHAPTER)
+    shared_copy = tmp_path / "shared"
+    shutil.copytree(ROOT / "shared", shared_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = tmp_path / "store"
+    monkeypatch.setenv(store.STORE_ENV, str(folder))
+    monkeypatch.delenv(store.MODE_ENV, raising=False)
+    monkeypatch.delenv(store.DEADLINE_ENV, raising=False)
+    monkeypatch.setattr(filling, "CHAPTERS", chapters)
+    calls = []
+    namespace = {"CALLS": calls, "np": np, "time": time, "training": __import__("shared.training").training}
+    exec(CHAPTER.split('tags=["train"]')[1].split("# %%")[0], namespace)  # the train cell
+    return {"source": source, "shared": shared_copy, "folder": folder, "calls": calls,
+            "train": namespace["train_tiny"]}
+
+
+def open_store(c, mode="fill"):
+    cs = store.ChapterStore("tiny", c["source"], "cpu", shared_dir=c["shared"])
+    cs.mode = mode  # as the publisher sets it (BOOK_STORE_MODE)
+    return cs
+
+
+SPECS = {"run-a1": {"a": 1}, "run-a2": {"a": 2}}
+
+
+def fill(c):
+    return open_store(c).get(SPECS, c["train"], group="g")
+
+
+def test_canonical_is_stable_and_strict():
+    assert canonical({"b": 1, "a": [np.int64(2), np.float32(0.5)]}) == '{"a":[2,0.5],"b":1}'
+    assert canonical({"x": 0.1}) == canonical({"x": np.float64(0.1)})
+    with pytest.raises(store.StoreError, match="plain values"):
+        canonical({"x": object()})
+    with pytest.raises(store.StoreError):
+        canonical({"x": float("nan")})
+
+
+def test_module_fingerprint_ignores_docstrings_and_comments(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text('"""Doc."""\n\ndef f(x):\n    """Doc."""\n    return x + 1\n')
+    before = module_fingerprint(path)
+    path.write_text('"""Other words."""\n# a comment\n\ndef f(x):\n    return x + 1  # same\n')
+    assert module_fingerprint(path) == before
+    path.write_text('"""Doc."""\n\ndef f(x):\n    return x + 2\n')
+    assert module_fingerprint(path) != before
+
+
+def test_training_modules_follow_imports():
+    text = "from shared import budget, plots, derived\nfrom shared.reporting import glue\n"
+    mods = runkey.training_modules(text)
+    assert mods == ["data", "derived"]  # derived imports data; budget/plots/reporting are not
+    assert "training" in runkey.training_modules("from shared.training import fit\n")
+
+
+def test_fill_stores_then_reuses(chapter):
+    runs = fill(chapter)
+    assert len(chapter["calls"]) == 2
+    assert runs["run-a2"].metrics["score"] == 4.0
+    assert runs["run-a2"].history["loss"] == [1.0, 1.0]
+    assert runs["run-a2"].arrays["pred"].tolist() == [0, 2, 4]
+    prov = runs["run-a1"].provenance
+    assert prov["engine"] == runkey.engine() and prov["s_per_step"] == pytest.approx(0.002)
+    assert prov["keras_version"] == keras.__version__ and prov["profile"] == "cpu"
+    again = open_store(chapter, "publish").get(SPECS, chapter["train"], group="g")
+    assert len(chapter["calls"]) == 2  # nothing trained again
+    assert again["run-a1"].key == runs["run-a1"].key
+    run_json = json.loads((chapter["folder"] / "tiny" / "run-a1" / "run.json").read_text())
+    assert run_json["status"] == "complete" and run_json["spec"] == {"a": 1}
+
+
+def retrained(c) -> int:
+    before = len(c["calls"])
+    fill(c)
+    return len(c["calls"]) - before
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_each_ingredient_invalidates_and_presentation_does_not(chapter, monkeypatch):
+    fill(chapter)
+    assert retrained(chapter) == 0
+    # presentation: an untagged cell, a presentation module of shared, a docstring
+    edit(chapter["source"], 'print("presentation")', 'print("other presentation")')
+    edit(chapter["shared"] / "plots.py", "import", "import os  # noqa\nimport")
+    edit(chapter["shared"] / "training.py", '"""Training helpers', '"""Helpers for training')
+    assert retrained(chapter) == 0
+    # the chapter's train cell
+    edit(chapter["source"], "2.0 * spec", "2.00 * spec")
+    assert retrained(chapter) == 2
+    # training-side shared code
+    edit(chapter["shared"] / "training.py", "def set_seed", "def _unused():\n    pass\n\n\ndef set_seed")
+    assert retrained(chapter) == 2
+    # the data: a raw file's checksum (held in shared/data.py, checked at load)
+    text = (chapter["shared"] / "data.py").read_text()
+    digest = next(h for h in __import__("re").findall(r'"([0-9a-f]{64})"', text))
+    edit(chapter["shared"] / "data.py", digest, "0" * 64)
+    assert retrained(chapter) == 2
+    # the dtype policy
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        assert retrained(chapter) == 2
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert retrained(chapter) == 2  # back to float32: the float32 runs were replaced
+    # library versions: Keras, and the engine (backend and its version)
+    monkeypatch.setattr(store, "keras_version", lambda: "99.0.0")
+    assert retrained(chapter) == 2
+    monkeypatch.setattr(store, "engine", lambda: "tensorflow 99.0")
+    monkeypatch.setattr(runkey, "engine", lambda: "tensorflow 99.0")
+    assert retrained(chapter) == 2
+    # the spec: one run's settings
+    before = len(chapter["calls"])
+    open_store(chapter).get({"run-a1": {"a": 1}, "run-a2": {"a": 3}}, chapter["train"], group="g")
+    assert chapter["calls"][before:] == [{"a": 3}]
+
+
+def test_publish_mode_names_missing_and_stale_runs(chapter):
+    fill(chapter)
+    edit(chapter["source"], "2.0 * spec", "3.0 * spec")
+    with pytest.raises(store.MissingRuns) as err:
+        open_store(chapter, "publish").get({**SPECS, "run-a3": {"a": 3}}, chapter["train"])
+    text = str(err.value)
+    assert "run-a1 (stale)" in text and "run-a3 (missing)" in text
+    assert "python -m shared.publish book/chapters/tiny.py --fill" in text
+    assert len(chapter["calls"]) == 2  # nothing trained in publish mode
+
+
+def test_fill_stops_at_a_run_boundary_before_the_deadline(chapter, monkeypatch):
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 60))
+    cs = open_store(chapter)
+    with pytest.raises(store.FillStopped, match="run-a1"):
+        cs.get(SPECS, chapter["train"], estimate_s=100)
+    assert chapter["calls"] == []
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 600))
+    cs = open_store(chapter)
+    cs.get(SPECS, chapter["train"], estimate_s=100)
+    assert len(chapter["calls"]) == 2
+
+
+def test_a_failed_write_leaves_nothing_half_written(chapter):
+    fill(chapter)
+    stored = chapter["folder"] / "tiny" / "run-a1" / "run.json"
+    before = stored.read_text()
+
+    def bad(spec):
+        return {"metrics": {"score": 0.0}, "arrays": {"x": np.array([None, 1], dtype=object)}}
+
+    bad.__name__ = "train_tiny"  # stands in for the chapter's trainer
+    edit(chapter["source"], "2.0 * spec", "5.0 * spec")  # run-a1 is now stale
+    with pytest.raises(store.StoreError, match="object arrays"):
+        open_store(chapter).get({"run-a1": {"a": 1}}, bad)
+    assert stored.read_text() == before  # the stale run is intact, not half replaced
+    assert [p.name for p in (chapter["folder"] / "tiny").iterdir() if p.name.startswith(".")] == []
+    assert store.read_run(chapter["folder"] / "tiny" / ".run-a1.tmp-x") is None
+
+
+def test_trainer_must_be_in_a_train_cell(chapter):
+    def elsewhere(spec):
+        return {"metrics": {}}
+
+    with pytest.raises(store.StoreError, match="tagged 'train'"):
+        open_store(chapter).get(SPECS, elsewhere)
+    with pytest.raises(store.StoreError, match="run name"):
+        open_store(chapter).get({"Bad Name": {}}, chapter["train"])
+
+
+def test_smoke_never_writes_the_committed_store(monkeypatch):
+    monkeypatch.setenv(store.STORE_ENV, str(store.COMMITTED / "x"))
+    with pytest.raises(store.StoreError, match="smoke runs never enter"):
+        store.store_dir("smoke")
+    monkeypatch.delenv(store.STORE_ENV)
+    temp = store.store_dir("smoke")
+    assert not store._inside(temp, store.COMMITTED)
+    assert store.store_dir("cpu") == store.COMMITTED
+
+
+def test_import_takes_current_runs_once_and_accepts_their_engine(chapter, monkeypatch, tmp_path):
+    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # a GPU machine's fill
+    monkeypatch.setattr(runkey, "engine", lambda: "jax 0.11.2")
+    fill(chapter)
+    monkeypatch.undo()
+    monkeypatch.setattr(filling, "CHAPTERS", chapter["source"].parent)
+    into = tmp_path / "main-store"
+    done = filling.import_runs(chapter["folder"], into)
+    assert sorted(done["imported"]) == ["tiny/run-a1", "tiny/run-a2"]
+    assert json.loads((into / "engines.json").read_text()) == ["jax 0.11.2"]
+    assert filling.import_runs(chapter["folder"], into)["already stored"] == ["tiny/run-a1",
+                                                                              "tiny/run-a2"]
+    # imported runs serve a publication here, with their engine in the provenance
+    monkeypatch.setenv(store.STORE_ENV, str(into))
+    runs = open_store(chapter, "publish").get(SPECS, chapter["train"], group="g")
+    assert runs["run-a1"].provenance["engine"] == "jax 0.11.2"
+    assert len(chapter["calls"]) == 2
+    status = filling.chapter_status("tiny", into)
+    assert (status["stored"], status["stale"], status["missing"]) == (2, 0, 0)
+    # code changed since: the runs are stale and refused
+    edit(chapter["source"], "2.0 * spec", "4.0 * spec")
+    other = tmp_path / "other-store"
+    assert len(filling.import_runs(chapter["folder"], other)["stale, refused"]) == 2
+    assert not (other / "tiny" / "run-a1").exists()
+
+
+def test_status_counts_and_estimates(chapter):
+    cs = open_store(chapter)
+    cs.get(SPECS, chapter["train"], group="g")
+    edit(chapter["source"], "2.0 * spec", "6.0 * spec")
+    cs2 = open_store(chapter, "publish")
+    with pytest.raises(store.MissingRuns):
+        cs2.get({**SPECS, "run-a3": {"a": 3}}, chapter["train"], group="g")
+    s = filling.chapter_status("tiny", chapter["folder"])
+    assert (s["stored"], s["stale"], s["missing"]) == (0, 2, 1)
+    assert s["unknown"] == 0 and s["todo_s"] > 0  # the missing run costed from its group
+
+
+def test_verify_compares_exactly_or_within_the_seed_spread(chapter):
+    runs = fill(chapter)
+    run = runs["run-a2"]
+    same = {"metrics": dict(run.metrics), "history": run.history, "arrays": run.arrays}
+    assert filling.compare_runs(run, same, [], exact=True)["verdict"] == "identical"
+    off = {**same, "metrics": {"score": run.metrics["score"] + 1e-6}}
+    assert filling.compare_runs(run, off, [], exact=True)["verdict"] == "DIFFERS"
+    siblings = [runs["run-a1"], run]  # scores 2 and 4: 2 sd = 2.83
+    assert filling.compare_runs(run, {**same, "metrics": {"score": 5.0}}, siblings,
+                                exact=False)["verdict"] == "within the seed spread"
+    assert filling.compare_runs(run, {**same, "metrics": {"score": 9.0}}, siblings,
+                                exact=False)["verdict"] == "DIFFERS"
+
+
+def test_verify_mode_retrains_the_named_run_and_stops(chapter, monkeypatch, tmp_path):
+    fill(chapter)
+    out = tmp_path / "verify.json"
+    monkeypatch.setenv(store.VERIFY_ENV, "run-a2")
+    monkeypatch.setenv(store.VERIFY_OUT_ENV, str(out))
+    with pytest.raises(store.VerifyDone, match="identical"):
+        open_store(chapter, "verify").get(SPECS, chapter["train"], group="g")
+    report = json.loads(out.read_text())
+    assert report["run"] == "run-a2" and report["verdict"] == "identical"
+    assert chapter["calls"][-1] == {"a": 2}
+
+
+def test_parse_duration():
+    assert filling.parse_duration("2h") == 7200
+    assert filling.parse_duration("1h30m") == 5400
+    assert filling.parse_duration("90") == 90
+    with pytest.raises(ValueError, match="not a duration"):
+        filling.parse_duration("two hours")
+
+
+def test_committed_store_stays_under_its_size_limit():
+    assert store.store_size(store.COMMITTED) < store.SIZE_LIMIT_BYTES
+
+
+def test_published_notebooks_use_current_stored_runs():
+    """Every run a published notebook used is still in the committed store and current for
+    today's code (its key, recomputed from the chapter's train cells and shared code, matches)."""
+    import nbformat
+
+    for path in sorted((ROOT / "book" / "chapters").glob("*.ipynb")):
+        prov = nbformat.read(path, as_version=4).metadata.get("provenance", {})
+        runs = (prov.get("runs") or {}) if prov.get("profile") in ("cpu", "full") else {}
+        if not runs.get("keys"):
+            continue
+        ingredients = Ingredients.of(path.with_suffix(".py"))
+        for name, key in runs["keys"].items():
+            run = store.read_run(store.COMMITTED / path.stem / name)
+            assert run is not None, f"{path.stem} used run {name}, which the store no longer holds"
+            assert run.key == key, f"{path.stem}/{name}: the store holds another version"
+            status, _ = store.run_state(store.COMMITTED, ingredients, name, run.spec,
+                                        run.provenance["dtype_policy"])
+            assert status == "stored", f"{path.stem}/{name} is stale for today's code: fill it"
+
+
+def test_run_key_changes_with_each_of_its_parts(chapter):
+    ing = Ingredients.of(chapter["source"], chapter["shared"])
+    base = dict(policy="float32", keras="3.15.1", engine="tensorflow 2.21.0")
+    key = run_key(ing, "r", {"a": 1}, **base)
+    assert key == run_key(ing, "r", {"a": 1}, **base)
+    for change in ({"policy": "mixed_bfloat16"}, {"keras": "3.16.0"}, {"engine": "jax 0.10.2"}):
+        assert run_key(ing, "r", {"a": 1}, **{**base, **change}) != key
+    assert run_key(ing, "r", {"a": 2}, **base) != key
+    assert run_key(ing, "s", {"a": 1}, **base) != key
+    assert ing.shared_code.keys() == {"training", "data"}
+
+
+def test_another_machines_fill_skips_what_the_book_already_holds(chapter, monkeypatch, tmp_path):
+    fill(chapter)  # the book's store (tensorflow here)
+    monkeypatch.setattr(store, "COMMITTED", chapter["folder"])
+    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # the GPU machine
+    monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "gpu-out"))
+    runs = open_store(chapter).get({**SPECS, "run-a3": {"a": 3}}, chapter["train"], group="g")
+    assert [c["a"] for c in chapter["calls"]] == [1, 2, 3]  # only run-a3 trained there
+    assert runs["run-a1"].folder.parent.parent == chapter["folder"]
+    assert [p.name for p in (tmp_path / "gpu-out" / "tiny").iterdir() if p.is_dir()] == ["run-a3"]
