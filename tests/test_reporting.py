@@ -211,11 +211,12 @@ def test_format_duration():
 
 
 def test_compare_records_claims_as_numbers_and_glues_the_verdict_counts(tmp_path, monkeypatch):
+    import shared.provenance
     import shared.reporting as reporting
     from shared.profile import budget
 
     glued = {}
-    monkeypatch.setattr(reporting, "glue", lambda name, value, fmt=None: glued.update(
+    monkeypatch.setattr(shared.provenance, "glue", lambda name, value, fmt=None: glued.update(
         {name: format(value, fmt) if fmt else value}))
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, CHAPTER)
