@@ -304,17 +304,27 @@ class ChapterStore:
                              f"tagged {TRAIN_TAG!r} (# %% tags=[\"{TRAIN_TAG}\"]), so that the runs' "
                              "key covers its code")
 
-    def get(self, specs: dict[str, dict], train, *, group: str = "",
-            estimate_s: float | None = None) -> dict[str, StoredRun]:
-        """The runs named in ``specs`` (name -> spec), loaded or trained as the mode says."""
+    def get(self, specs: dict[str, dict], train, *, group: str | dict[str, str] = "",
+            estimate_s: float | dict[str, float] | None = None) -> dict[str, StoredRun]:
+        """The runs named in ``specs`` (name -> spec), loaded or trained as the mode says.
+
+        ``group`` names the runs' group (one for all, or a dict by run name): a run's estimate,
+        where ``estimate_s`` (seconds, for all or by run name) gives none, is the mean time of its
+        group's runs stored so far. A fill trains in the order of ``specs``: most important first.
+        """
         self._check_trainer(train)
+        groups = group if isinstance(group, dict) else dict.fromkeys(specs, group)
+        estimates = (estimate_s if isinstance(estimate_s, dict)
+                     else dict.fromkeys(specs, estimate_s))
         for name, spec in specs.items():
             if not NAME.match(name):
                 raise StoreError(f"run name {name!r}: lower-case letters, digits and _.+=- only")
             canonical(spec)
             if name in self.requested and canonical(self.requested[name]["spec"]) != canonical(spec):
                 raise StoreError(f"{self.chapter}: run {name!r} asked for twice with other specs")
-            self.requested[name] = {"spec": spec, "group": group, "estimate_s": estimate_s}
+            est = estimates.get(name)
+            self.requested[name] = {"spec": spec, "group": groups.get(name, ""),
+                                    "estimate_s": None if est is None else round(float(est), 1)}
         states = {n: self.state(n, s) for n, s in specs.items()}
         todo = [n for n, (st, _) in states.items() if st != "stored"]
         if self.mode == "publish" and todo:
@@ -325,12 +335,13 @@ class ChapterStore:
         out = {}
         for i, (name, spec) in enumerate(specs.items(), start=1):
             status, run = states[name]
+            group = groups.get(name, "")
             if status == "stored" and name != verify:
                 out[name] = run
                 continue
             if name == verify:
                 self._verify(name, spec, train, run, group)
-            guess = estimate_s or self._estimate(group, out)
+            guess = estimates.get(name) or self._estimate(group, out)
             if self.deadline is not None:
                 left = self.deadline - time.time()
                 if guess is not None and guess * FILL_MARGIN > left:
@@ -344,8 +355,9 @@ class ChapterStore:
             out[name] = self._train(name, spec, train, group)
         self.used.update(out)
         if self.mode != "fill" or all(s == "stored" for s, _ in states.values()):
+            label = group if isinstance(group, str) else ""
             print(f"[store] {len(specs)} run{'s' * (len(specs) != 1)} of {self.chapter}"
-                  f"{' (' + group + ')' if group else ''}: "
+                  f"{' (' + label + ')' if label else ''}: "
                   f"{len(specs) - len(todo)} loaded from the store, {len(todo)} trained", flush=True)
         self._write_manifest(prune=False)
         return out
