@@ -198,6 +198,10 @@ class Comparison:
     ``budget`` (``"report"`` or ``"reduced"``) says whether the row was measured at the report's
     budget; ``run.compare`` fills it from the chapter's declared budget: ``reduced`` when any of
     ``uses`` (the budget entries the row depends on; None: all of them) is reduced.
+
+    ``fact``: a structural fact (a parameter count), checked by the same rule but counted apart
+    from the report's results on the scoreboard and in the chapter's counts; the row can still
+    read *differs* (never put an ``assert`` before it).
     """
 
     quantity: str
@@ -210,6 +214,7 @@ class Comparison:
     unjudged: str = ""
     budget: str | None = None
     uses: tuple | None = None
+    fact: bool = False
 
     def __post_init__(self):
         if self.kind not in ("percent", "count", "number"):
@@ -241,7 +246,7 @@ class Comparison:
             "tolerance": float(tol), "tolerance_relative": t.value if t.relative else None,
             "tolerance_basis": t.basis,
             "judged": not self.unjudged, "unjudged": self.unjudged,
-            "budget": self.budget or "report",
+            "budget": self.budget or "report", "fact": bool(self.fact),
         }
         return record | claim_interval(record)
 
@@ -312,6 +317,8 @@ def claim_text(r: dict) -> dict:
                 else "±\u00a0" + _delta(r["seed_term"], kind, dec, signed=False))
         half = "±\u00a0" + _delta(r["interval"], kind, dec, signed=False)
         basis = r["tolerance_basis"] + ("" if r["n"] >= 2 else "; one run of ours: no seed term")
+        if r.get("fact"):
+            basis += "; a structural fact, counted apart from the report's results"
     else:
         tol = seed = half = "—"
         basis = r["unjudged"]

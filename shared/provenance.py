@@ -179,7 +179,8 @@ class ChapterRun:
         ``budget`` (default: the budget the chapter declared) marks each row as measured at the
         report's budget or a reduced one (see :class:`Comparison`). The rows reach the claims
         scoreboard as numbers through the notebook's metadata (``claims``). Returns the table as a
-        DataFrame of text. With ``glue_counts`` it also glues ``n_rows``, ``n_judged`` and the
+        DataFrame of text. With ``glue_counts`` it also glues, over the rows that are not
+        structural facts, ``n_rows``, ``n_judged`` and the
         count of each verdict (``n_agrees``, ``n_differs``, ``n_not_judged``) for the prose.
         """
         from IPython.display import Markdown, display
@@ -197,12 +198,16 @@ class ChapterRun:
         meaning = "; ".join(f"**{v}**: {m}" for v, m in VERDICT_MEANING.items())
         display(Markdown(f"**Tolerances and their reasons.**\n\n{reasons}\n\n**The rule.** {RULE}"
                          f"\n\n**Verdicts.** {meaning}."))
-        if glue_counts:
-            counts = verdict_counts(frame)
-            glue("n_rows", len(frame), "d")
-            glue("n_judged", len(frame) - counts[NOT_JUDGED], "d")
+        if glue_counts:  # the report's results; structural facts counted apart
+            results = frame[[not r.fact for r in rows]]
+            facts = frame[[r.fact for r in rows]]
+            counts = verdict_counts(results)
+            glue("n_rows", len(results), "d")
+            glue("n_judged", len(results) - counts[NOT_JUDGED], "d")
             for verdict, count in counts.items():
                 glue(f"n_{verdict.replace(' ', '_')}", count, "d")
+            glue("n_facts", len(facts), "d")
+            glue("n_facts_agree", verdict_counts(facts)["agrees"], "d")
         return frame
 
     def finish(self):

@@ -119,7 +119,9 @@ def scoreboard(published: list[dict]) -> str:
         f"{verdicts}. Only chapters published from a `cpu` or `full` run are counted, and a row "
         "measured at a budget smaller than the report's (the `cpu` profile's reductions) is counted "
         "apart from one measured at the report's own budget: only the first kind tests the claim "
-        "as the report made it.",
+        "as the report made it. Structural facts (a network's parameter count) are checked by the "
+        "same rule but counted apart, in the last column: they are not results of the reports' "
+        "experiments.",
         "",
         f"**The rule.** {RULE}",
         "",
@@ -129,24 +131,34 @@ def scoreboard(published: list[dict]) -> str:
         "## Verdicts per chapter",
         "",
         "| chapter | profile | agrees (report's budget) | differs (report's budget) "
-        "| agrees (reduced budget) | differs (reduced budget) | not judged | claims |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| agrees (reduced budget) | differs (reduced budget) | not judged | claims "
+        "| structural facts (agree/differ) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     totals = dict.fromkeys([*SCORE_COLUMNS, NOT_JUDGED], 0)
+    fact_totals = {"agrees": 0, "differs": 0}
     for c in chapters:
-        claims = _checked(c)
+        checked = _checked(c)
+        claims = [r for r in checked if not r.get("fact")]
+        facts = {v: sum(r.get("fact", False) and r["verdict"] == v for r in checked)
+                 for v in fact_totals}
         counts = {key: sum(r["budget"] == key[0] and r["verdict"] == key[1] for r in claims)
                   for key in SCORE_COLUMNS}
         counts[NOT_JUDGED] = sum(r["verdict"] == NOT_JUDGED for r in claims)
         for k, v in counts.items():
             totals[k] += v
+        for k, v in facts.items():
+            fact_totals[k] += v
         lines.append(f"| {_link(c['stem'], c['title'], 'chapters/')} | {c['provenance']['profile']} | "
-                     + " | ".join(str(counts[k]) for k in totals) + f" | {len(claims)} |")
+                     + " | ".join(str(counts[k]) for k in totals) + f" | {len(claims)} | "
+                     + (f"{facts['agrees']}/{facts['differs']}" if any(facts.values()) else "—")
+                     + " |")
     if chapters:
         lines.append("| **all chapters** | | " + " | ".join(f"**{v}**" for v in totals.values())
-                     + f" | **{sum(totals.values())}** |")
+                     + f" | **{sum(totals.values())}** | "
+                     f"**{fact_totals['agrees']}/{fact_totals['differs']}** |")
     else:
-        lines.append("| (none yet under this rule) | | | | | | | |")
+        lines.append("| (none yet under this rule) | | | | | | | | |")
     if former:
         lines += ["", "## Published under the former rule", "",
                   "These chapters were published before the rule above: their tolerance counted "
@@ -186,7 +198,7 @@ def scoreboard(published: list[dict]) -> str:
 
 CSV_COLUMNS = ("chapter", "profile", "quantity", "kind", "reported", "reported_n", "n", "mean",
                "sd", "values", "difference", "tolerance", "tolerance_relative", "tolerance_basis",
-               "t_quantile", "seed_term", "interval", "verdict", "budget", "unjudged")
+               "t_quantile", "seed_term", "interval", "verdict", "budget", "unjudged", "fact")
 
 
 def claims_csv(published: list[dict]) -> str:

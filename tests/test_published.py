@@ -142,8 +142,8 @@ def test_scoreboard_counts_the_report_budget_and_reduced_rows_apart(tmp_path, mo
     _fake_chapter(tmp_path, "03_z", "Chapter Z", _prov("03_z", "2026-01-01 10:00"), former)
     text = publish.scoreboard()
     # agrees/differs at the report's budget, agrees/differs at a reduced one, not judged, claims
-    assert "| [Chapter X](chapters/01_x.ipynb) | cpu | 1 | 1 | 0 | 1 | 1 | 4 |" in text
-    assert "| **all chapters** | | **1** | **1** | **0** | **1** | **1** | **4** |" in text
+    assert "| [Chapter X](chapters/01_x.ipynb) | cpu | 1 | 1 | 0 | 1 | 1 | 4 | — |" in text
+    assert "| **all chapters** | | **1** | **1** | **0** | **1** | **1** | **4** | **0/0** |" in text
     assert "Chapter Y" not in text  # no claims: not on the scoreboard
     assert "d\\|e" in text  # a pipe in a quantity does not break the table
     # a chapter under the former rule is listed apart and not added to the totals
@@ -352,3 +352,22 @@ def test_the_glue_check_can_fail():
                     "display_data", data={"text/plain": "1"},
                     metadata={"scrapbook": {"name": "a", "mime_prefix": ""}})])]
     assert _glue_references(nb) - _glued(nb) == {"b"}
+
+
+def test_structural_facts_are_counted_apart(tmp_path, monkeypatch):
+    from shared.reporting import Comparison, Tolerance
+
+    monkeypatch.setattr(publish, "CHAPTERS", tmp_path)
+    claims = _claims() + [
+        Comparison("parameters", 93322, 93322, Tolerance.exact(), kind="count", fact=True).record(),
+        Comparison("parameters, other", 100, 90, Tolerance.exact(), kind="count",
+                   fact=True).record()]
+    assert claims[-1]["verdict"] == "differs"  # a fact's row can fail
+    _fake_chapter(tmp_path, "01_x", "Chapter X", _prov("01_x", "2026-01-01 10:00", profile="cpu"),
+                  claims)
+    text = publish.scoreboard()
+    # the headline counts the report's results only; the facts in their own column
+    assert "| [Chapter X](chapters/01_x.ipynb) | cpu | 1 | 1 | 0 | 1 | 1 | 4 | 1/1 |" in text
+    assert "structural fact" in text
+    csv = publish.claims_csv().splitlines()
+    assert csv[0].endswith(",fact") and csv[-1].endswith(",True")
