@@ -1,5 +1,6 @@
-"""Run profiles: ``full`` (the report's own budget), ``cpu`` (what two CPU cores run in at most
-30 minutes; the default) and ``smoke`` (tiny, for CI).
+"""Run profiles: ``full`` (the report's own budget), ``cpu`` (the default: what two CPU cores fill
+into the run store over a few working sessions, each run at most 90 minutes; a chapter not on the
+store trains in the notebook, at most 30 minutes) and ``smoke`` (tiny, for CI).
 
 The profile is chosen by the environment variable ``BOOK_PROFILE``. A chapter declares its budgets
 side by side in one place and gets the active one::
