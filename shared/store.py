@@ -325,6 +325,7 @@ class ChapterStore:
             est = estimates.get(name)
             self.requested[name] = {"spec": spec, "group": groups.get(name, ""),
                                     "estimate_s": None if est is None else round(float(est), 1)}
+        self._write_manifest(prune=False)  # known to --status even if the fill stops here
         states = {n: self.state(n, s) for n, s in specs.items()}
         todo = [n for n, (st, _) in states.items() if st != "stored"]
         if self.mode == "publish" and todo:

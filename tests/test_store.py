@@ -337,3 +337,14 @@ def test_another_machines_fill_skips_what_the_book_already_holds(chapter, monkey
     assert [c["a"] for c in chapter["calls"]] == [1, 2, 3]  # only run-a3 trained there
     assert runs["run-a1"].folder.parent.parent == chapter["folder"]
     assert [p.name for p in (tmp_path / "gpu-out" / "tiny").iterdir() if p.is_dir()] == ["run-a3"]
+
+
+def test_groups_and_estimates_per_run(chapter, monkeypatch):
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 60))
+    cs = open_store(chapter)
+    with pytest.raises(store.FillStopped, match="run-a2"):  # run-a1 fits, run-a2 does not
+        cs.get(SPECS, chapter["train"], group={"run-a1": "small", "run-a2": "large"},
+               estimate_s={"run-a1": 1.0, "run-a2": 500.0})
+    assert chapter["calls"] == [{"a": 1}]
+    manifest = json.loads((chapter["folder"] / "tiny" / "manifest.json").read_text())
+    assert manifest["runs"]["run-a2"] == {"spec": {"a": 2}, "group": "large", "estimate_s": 500.0}
