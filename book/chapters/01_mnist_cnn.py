@@ -137,7 +137,7 @@ plots.image_grid(x_train_raw[:20], titles=y_train[:20], ncols=10,
 # The report's prose describes three 3×3 convolutions with 32, 64 and 64 channels and
 # ReLU, 2×2 max pooling after the first two, a flatten, a 64-unit dense layer and a
 # 10-way softmax, and gives 93,322 trainable parameters. That is the network below; the
-# assertion checks the count. (The report's code listing builds a different network: see
+# table at the end checks the count, apart from the report's results. (The report's code listing builds a different network: see
 # the erratum further down.)
 
 # %% tags=["train"]
@@ -167,7 +167,7 @@ print("build_model(): the text's network, compiled with Adam")
 model = build_model()
 model.summary()
 n_params = model.count_params()
-assert n_params == 93_322, n_params
+print(f"{n_params:,} parameters (the report states 93,322; checked at the end)")
 glue("n_params", n_params, ",d")
 
 # %% [markdown]
@@ -527,7 +527,7 @@ rows = [
                Tolerance.mean(first["test_image_loss"], "a mean cross-entropy",
                               relative=True)),
     Comparison("trainable parameters", 93322, n_params,
-               Tolerance.exact("a parameter count"), kind="count"),
+               Tolerance.exact("a parameter count"), kind="count", fact=True),
 ]
 comparison = run.compare(rows, glue_counts=True)
 verdict = dict(zip(comparison["quantity"], comparison["verdict"], strict=True))
@@ -541,8 +541,10 @@ for key, quantity in {"v_cv_acc": "CV valid accuracy (mean over folds)",
     glue(key, verdict[quantity])
 
 # %% [markdown]
-# Of the {glue}`n_rows` quantities, {glue}`n_agrees` agree with the report by the rule
-# above and {glue}`n_differs` differ.
+# Of the {glue}`n_rows` results of the report's experiments, {glue}`n_agrees` agree
+# with the report by the rule above and {glue}`n_differs` differ. The parameter count is
+# a structural fact, not a result, and is counted apart: {glue}`n_facts_agree` of
+# {glue}`n_facts` agrees.
 #
 # ## What holds up
 #
