@@ -137,8 +137,8 @@ plots.image_grid(x_train_raw[:20], titles=y_train[:20], ncols=10,
 # The report's prose describes three 3×3 convolutions with 32, 64 and 64 channels and
 # ReLU, 2×2 max pooling after the first two, a flatten, a 64-unit dense layer and a
 # 10-way softmax, and gives 93,322 trainable parameters. That is the network below; the
-# table at the end checks the count, apart from the report's results. (The report's code listing builds a different network: see
-# the erratum further down.)
+# table at the end checks the count, apart from the report's results. (The report's
+# code listing builds a different network: see the erratum further down.)
 
 # %% tags=["train"]
 def build_model():
