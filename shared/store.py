@@ -71,6 +71,8 @@ MODES = ("publish", "fill", "verify")
 SIZE_LIMIT_BYTES = 60 * 1024 * 1024
 #: a fill starts a run only when its estimate, times this, ends before the deadline
 FILL_MARGIN = 1.2
+#: the longest one run may take at the cpu profile (a working session); longer is for a GPU
+MAX_RUN_S = {"cpu": 90 * 60}
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.+=-]*$")
 
 
@@ -343,6 +345,11 @@ class ChapterStore:
             if name == verify:
                 self._verify(name, spec, train, run, group)
             guess = estimates.get(name) or self._estimate(group, out)
+            limit = MAX_RUN_S.get(self.profile)
+            if limit and guess and guess > limit and self.mode == "fill":
+                raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
+                                  f"past the {self.profile} profile's {_duration(limit)} for one "
+                                  "run: reduce the budget, or fill it on a GPU")
             if self.deadline is not None:
                 left = self.deadline - time.time()
                 if guess is not None and guess * FILL_MARGIN > left:

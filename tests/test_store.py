@@ -348,3 +348,9 @@ def test_groups_and_estimates_per_run(chapter, monkeypatch):
     assert chapter["calls"] == [{"a": 1}]
     manifest = json.loads((chapter["folder"] / "tiny" / "manifest.json").read_text())
     assert manifest["runs"]["run-a2"] == {"spec": {"a": 2}, "group": "large", "estimate_s": 500.0}
+
+
+def test_a_run_longer_than_a_session_is_not_started_at_cpu(chapter):
+    with pytest.raises(store.FillStopped, match="for one run"):
+        open_store(chapter).get(SPECS, chapter["train"], estimate_s=2 * 3600)
+    assert chapter["calls"] == []
