@@ -27,11 +27,12 @@
 # ```
 #
 # **What to look for.** The report's conclusions are that an MLP does better *without*
-# its ReLU; that the split network with shared weights (SCNN2) fixes the bottom digit,
-# which the other networks find harder; and that Adam beats SGD by far. Each rests on
-# one run. We re-run every model and experiment of the report, then repeat its
-# comparisons over several seeds and test its explanation of the ReLU result against two
-# simpler ones.
+# its ReLU; that the split network with shared weights (SCNN2) boosts the bottom digit,
+# which the other networks find harder; and that Adam beats SGD by far. Its numbers
+# come from one run each (for the top digit being easier it cites "multiple runs",
+# without their numbers). We re-run every model and experiment of the report, then
+# repeat its comparisons over several seeds and test its explanation of the ReLU result
+# against two simpler ones.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
@@ -499,20 +500,39 @@ bt = pd.DataFrame({f"{k}, batch {b}": {
     for k in ("CNN", "SCNN2") for b in (32, 64, 128)}).T.rename_axis("run")
 bt["time (s)"] = bt["time (s)"].astype(float)
 display(table(bt, decimals={"time (s)": 0}))
-best_batch = {k: max((32, 64, 128), key=lambda b, k=k: mean_of_digits(batch_rows[k, b]))
-              for k in ("CNN", "SCNN2")}
+# the claim read against the seed spread of batch 64 (three seeds, SGD)
+best_batch, gain32, sd64 = {}, {}, {}
+for k in ("CNN", "SCNN2"):
+    best_batch[k] = max((32, 64, 128),
+                        key=lambda b, k=k: mean_of_digits(batch_rows[k, b]))
+    gain32[k] = 100 * (mean_of_digits(batch_rows[k, 32])
+                       - mean_of_digits(batch_rows[k, 64]))
+    sd64[k] = 100 * float(np.std([mean_of_digits(find("main", k, seed=s))
+                                  for s in B.seeds], ddof=1))
+beyond = {k: abs(gain32[k]) > 2 * sd64[k] for k in gain32}
+if all(best_batch[k] == 32 and gain32[k] > 0 and beyond[k] for k in gain32):
+    batch_verdict = "holds for both models, beyond two seed sds"
+elif all(best_batch[k] != 32 and beyond[k] for k in gain32):
+    batch_verdict = "does not hold: batch 32 is not the highest for either model"
+else:
+    batch_verdict = "not shown beyond the seed spread"
+glue("batch_verdict", batch_verdict)
 glue("batch_reading", " ".join(
     f"{k}: the highest mean test accuracy of the two digits came at batch "
-    f"{best_batch[k]} ({100 * mean_of_digits(batch_rows[k, best_batch[k]]):.1f}%)."
+    f"{best_batch[k]}; batch 32 minus 64 is {gain32[k]:+.1f} points, against an sd of "
+    f"{sd64[k]:.1f} points over batch 64's {len(B.seeds)} seeds."
     for k in ("CNN", "SCNN2")))
+print(f"batch 32: {batch_verdict}")
 
 # %% [markdown]
-# ### Adam: learning rate $10^{-4}$ and $10^{-3}$, every model
+# ### Adam: learning rate $10^{-4}$ and $10^{-3}$
 #
 # The report switched to Adam, found that the default learning rate of $10^{-3}$ "was
 # too big and caused Adam to diverge", and used $10^{-4}$; it gives Adam's accuracies
-# for SCNN3 and CNN2 only (and SCNN2's at 15 epochs, below). We train every model at
-# both learning rates, 10 epochs, batch 64. "Diverge" can mean three things, and we
+# for SCNN3 and CNN2 only (and SCNN2's at 15 epochs, below). We train the models the
+# budget names with Adam at $10^{-4}$ (`adam_models`: at `cpu`, the report's two and
+# the MLPs) and at $10^{-3}$ (`adam3_models`: at `cpu`, the report's two), 10 epochs,
+# batch 64. "Diverge" can mean three things, and we
 # count each: the training loss became infinite or NaN; it ended above where its first
 # epoch left it; or the test accuracy stayed near chance (the mean of the two digits
 # below 20%).
@@ -550,6 +570,17 @@ glue("n_chance", int(div["test accuracy near chance"].sum()), "d")
 better3 = sum(np.mean([adam3[k]["test top"], adam3[k]["test bottom"]])
               > np.mean([adam[k]["test top"], adam[k]["test bottom"]]) for k in A3)
 glue("n_kinds", len(A3), "d")
+fired = div.any(axis=1)
+if fired.all():
+    diverge = ("reproduced: at $10^{-3}$ every one of them shows at least one of the "
+               "three")
+elif not fired.any():
+    diverge = "not reproduced: none of the three shows in any of them"
+else:
+    diverge = (f"reproduced for {', '.join(fired[fired].index)} only; none of the "
+               f"three shows in {', '.join(fired[~fired].index)}")
+glue("diverge_verdict", diverge)
+print(f"'Adam at 1e-3 diverged': {diverge}")
 glue("n_better_1e3", better3, "d")
 
 # %% [markdown]
@@ -703,12 +734,12 @@ for k in ("SCNN3", "CNN2"):
 # %% [markdown]
 # ## Beyond the report: why is the MLP better without ReLU?
 #
-# The report's explanation is that ReLU "shrinks the search space" so that training
-# settles in a worse minimum. Two simpler explanations fit a 10-epoch SGD run as well:
-# the ReLU network has not finished learning (too few epochs), or the learning rate
-# suits one network and not the other. We train both MLPs for {glue}`long_epochs` epochs
-# with SGD, and for 10 epochs at several learning rates and with Adam, from the first
-# seed.
+# The report's explanation is that ReLU "shrinks the possible search space of weights",
+# so that training settles in a worse minimum. Two simpler explanations fit a 10-epoch
+# SGD run as well: the ReLU network has not finished learning (too few epochs), or the
+# learning rate suits one network and not the other. We train both MLPs for
+# {glue}`long_epochs` epochs with SGD, and for 10 epochs at several learning rates and
+# with Adam, from the first seed.
 
 # %%
 glue("long_epochs", B.long_epochs, "d")
@@ -788,7 +819,15 @@ display(table(cost.rename_axis("model"), decimals=0))
 # each of ours is measured on 36,000 training or 4,000 test images, and the report's on
 # as many others, so the tolerance is the rounding plus two binomial standard errors of
 # the difference of two such estimates. Where we ran several seeds, the seed term says
-# how far one run like the report's can fall from our mean by chance.
+# how far one run like the report's can fall from our mean by chance. Where we ran one
+# (batch 32, the 15-epoch SCNN2), the row borrows the spread of the same network's
+# three SGD seeds at batch 64, and says so.
+#
+# **Rows whose protocol is partly ours.** The report gives SGD no learning rate or
+# momentum, and the MLPs no training at all. Our rule, for every such row: it is
+# judged, against our protocol (SGD at 0.01 without momentum; the MLPs trained as the
+# CNN family), and its basis says which part is ours. A verdict there tests the
+# report's number against that protocol, not against the report's unknown one.
 
 # %%
 def seed_values(tag, kind, opt, lr, split, digit, epochs=None, batch=None):
@@ -799,6 +838,21 @@ def seed_values(tag, kind, opt, lr, split, digit, epochs=None, batch=None):
 
 
 res = pd.DataFrame(results)
+main_seeds = res[res.tag == "main"]
+
+
+def spread(kind, split, digit):
+    """The sd over seeds of the network's SGD runs at batch 64 (for single-run rows)."""
+    values = main_seeds[main_seeds.model == kind][f"{split} {digit}"]
+    return float(values.std(ddof=1)), len(values) - 1
+
+
+def ours(basis, kind, opt):
+    parts = (["SGD's learning rate and momentum are ours"] if opt == "SGD" else []) + (
+        ["the MLPs' training is ours"] if kind.startswith("MLP") else [])
+    return basis + ("; protocol partly ours: " + ", ".join(parts) if parts else "")
+
+
 claims = []
 for label, tag, kind, opt, lr, reported, kw in (
         [(f"{k}, SGD", "main", k, "SGD", B.sgd_lr, REPORT_SGD[k], {}) for k in KINDS]
@@ -812,10 +866,15 @@ for label, tag, kind, opt, lr, reported, kw in (
         n = len(y[split])
         for d, digit in enumerate(("top", "bottom")):
             p = reported[s][d] / 100
-            claims.append(Comparison(
-                f"{label}: {split} accuracy, {digit}", p,
-                seed_values(tag, kind, opt, lr, split, digit, **kw),
-                Tolerance.binomial(p, n, printed=0.005), kind="percent", decimals=1))
+            values = seed_values(tag, kind, opt, lr, split, digit, **kw)
+            tol = Tolerance.binomial(p, n, printed=0.005)
+            if len(values) == 1 and len(B.seeds) > 1:
+                sd, df = spread(kind, split, digit)
+                tol = Tolerance.with_spread(tol, sd, df,
+                                            f"{kind}'s SGD seeds at batch 64")
+            tol = Tolerance(tol.value, ours(tol.basis, kind, opt), tol.relative)
+            claims.append(Comparison(f"{label}: {split} accuracy, {digit}", p, values,
+                                     tol, kind="percent", decimals=1))
 comparison = run.compare(claims, glue_counts=True)
 
 # %% [markdown]
@@ -831,26 +890,30 @@ comparison = run.compare(claims, glue_counts=True)
 #   or with Adam, with minus without is {glue}`relu_long_gap` and {glue}`relu_adam_gap`
 #   points.
 # - **Shared weights and the bottom digit.** SCNN2 minus SCNN on the bottom digit:
-#   {glue}`cmp_shared`.
+#   {glue}`cmp_shared`. SCNN2 also has a third convolution, so a difference here cannot
+#   be credited to the sharing alone.
 # - **"Processing the two crops separately yields better results."** SCNN minus CNN,
 #   mean test accuracy of the two digits: {glue}`cmp_split`.
-# - **"Batch 32 gave the highest accuracy."** {glue}`batch_reading` One run each; at a
-#   fixed number of epochs a smaller batch also makes more updates (twice as many at
-#   32 as at 64), the report's own caveat, so this does not separate batch size from
-#   the number of steps.
+# - **"Batch 32 gave the highest accuracy."** The claim {glue}`batch_verdict`.
+#   {glue}`batch_reading` Batch 32 and 128 are one run each; at a fixed number of
+#   epochs a smaller batch also makes more updates (twice as many at 32 as at 64), the
+#   report's own caveat, so this does not separate batch size from the number of steps.
 # - **"The top digit is easier" (the CNN).** Top minus bottom digit:
-#   {glue}`cmp_topbottom`.
+#   {glue}`cmp_topbottom`. Our images are built symmetric (fixed places, the brighter
+#   pixel where the digits overlap), so a null result here would not refute the
+#   report's bottom-digit deficit, which may come from its own images.
 # - **Adam against SGD.** Adam ($10^{-4}$) minus SGD (0.01, no momentum) was higher for
-#   {glue}`adam_higher` and lower for {glue}`adam_lower` of the {glue}`adam_n` models;
+#   {glue}`adam_higher` and lower for {glue}`adam_lower` of the {glue}`adam_n` models we
+#   ran with both (at `cpu` the report's two and the MLPs);
 #   for the two the report gives (SCNN3 +22.5 and CNN2 +28.0 points, one run each):
 #   SCNN3 {glue}`adam_gap_SCNN3`; CNN2 {glue}`adam_gap_CNN2`. The comparison is between
 #   one learning rate of each optimiser, as in the report.
 # - **Adam at $10^{-3}$.** Of the {glue}`n_kinds` models, the loss became non-finite in
 #   {glue}`n_nonfinite`, ended above its first epoch's in {glue}`n_loss_up`, and left
 #   the test accuracy near chance in {glue}`n_chance`; $10^{-3}$ gave a better test
-#   accuracy than $10^{-4}$ for {glue}`n_better_1e3` of them. The report's "caused Adam
-#   to diverge" does not say which of these three it saw; the table shows which of them
-#   our runs show.
+#   accuracy than $10^{-4}$ for {glue}`n_better_1e3` of them (one run each). The
+#   report's "caused Adam to diverge" (it does not say which of the three it saw):
+#   {glue}`diverge_verdict`.
 # - **The best model.** SCNN2 with Adam for 15 epochs reaches {glue}`best_test` on the
 #   test images (top, bottom); {glue}`n_wrong` of the {glue}`n_test` test images have at
 #   least one digit wrong.
