@@ -354,3 +354,51 @@ def test_a_run_longer_than_a_session_is_not_started_at_cpu(chapter):
     with pytest.raises(store.FillStopped, match="for one run"):
         open_store(chapter).get(SPECS, chapter["train"], estimate_s=2 * 3600)
     assert chapter["calls"] == []
+
+
+FILLED = '''# %%
+from shared import store
+from shared.reporting import start_run
+run = start_run("01_fill")
+runs = store.open("01_fill")
+print("started")
+
+# %% tags=["train"]
+def train_it(spec):
+    return {"metrics": {"twice": 2 * spec["a"]}}
+
+
+print("train_it(spec)")
+
+# %%
+got = runs.get({"first": {"a": 1}, "second": {"a": 2}}, train_it,
+               estimate_s={"second": 10_000})
+print(got["second"].metrics)
+
+# %%
+run.finish()
+'''
+
+
+def test_fill_command_stops_at_a_run_boundary_and_status_lists_the_rest(tmp_path, monkeypatch,
+                                                                       capsys):
+    """The fill through ``python -m shared.publish``: a notebook kernel, a run stored, the next one
+    (estimated past the deadline) not started, a clean stop (exit code 3), and --status."""
+    from shared import publish
+
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    (chapters / "01_fill.py").write_text(FILLED)
+    monkeypatch.setattr(filling, "CHAPTERS", chapters)
+    folder = tmp_path / "store"
+    code = publish.main([str(chapters / "01_fill.py"), "--fill", "--profile", "smoke",
+                         "--store", str(folder), "--for", "10m"])
+    out = capsys.readouterr().out
+    assert code == 3 and "01_fill: stopped" in out
+    assert [p.name for p in (folder / "01_fill").iterdir() if p.is_dir()] == ["first"]
+    assert "[FillStopped]" in out and "second" in out
+    assert publish.main(["--status", "--store", str(folder), str(chapters / "01_fill.py")]) == 0
+    status = capsys.readouterr().out
+    row = next(line for line in status.splitlines() if line.startswith("01_fill"))
+    assert row.split()[1:5] == ["smoke", "1", "0", "1"]  # profile, stored, stale, missing
+    assert "166 min 40.0 s" in row  # the missing run's estimate, as the chapter gave it
