@@ -492,9 +492,9 @@ glue("report_last_minus_ours", 100 * (pairs["report protocol, last epoch"]
 # test images, ours and the report's different ones, so the tolerance counts both
 # sets' binomial sampling error; the seed term (each seed with its own draw of the data)
 # says how far a single run like the report's can fall from our mean of
-# {glue}`n_seeds` seeds by chance. The time ratios compare the report's CPU with our
-# device: the report printed its times to 0.01 s, so its ratios are exact to about
-# 0.001, and the seed-to-seed spread of our ratio says how far chance alone moves it.
+# {glue}`n_seeds` seeds by chance. The time ratios are shown beside the report's
+# without a verdict: a ratio of training times depends on the device and the software
+# that ran it, and the report's came from its own CPU, not ours.
 
 # %%
 ratio_runs = res.pivot(index="seed", columns="model", values="train time (s)")
@@ -510,15 +510,13 @@ for k in KINDS:
 for k in KINDS[1:]:
     rows.append(Comparison(
         f"{NAMES[k]}: training time / base", REPORT[k][1] / REPORT["base"][1],
-        list(ratio_runs[k]),
-        Tolerance.stated(0.001, "the report's times are printed to 0.01 s"),
-        decimals=2))
+        list(ratio_runs[k]), decimals=2,
+        unjudged="timed on another device (the report's CPU): a ratio of training times "
+                 "depends on the device, so ours is shown beside it, not judged"))
 comparison = run.compare(rows, glue_counts=True)
 verdicts = list(comparison["verdict"])
 for k, v in zip(KINDS, verdicts[:len(KINDS)], strict=True):
     glue(f"v_acc_{k.replace('-', '_')}", v)
-for k, v in zip(KINDS[1:], verdicts[len(KINDS):], strict=True):
-    glue(f"v_time_{k.replace('-', '_')}", v)
 order_ours = sorted(KINDS[1:], key=lambda k: ratio_runs[k].mean())
 order_report = sorted(KINDS[1:], key=lambda k: REPORT[k][1])
 glue("time_order_ours", " < ".join(NAMES[k] for k in order_ours))
@@ -527,8 +525,9 @@ glue("time_order_same", "the same order as" if order_ours == order_report
      else "a different order from")
 
 # %% [markdown]
-# Of the {glue}`n_rows` numbers, {glue}`n_agrees` agree with the report by the rule
-# above and {glue}`n_differs` differ.
+# Of the {glue}`n_judged` numbers judged, {glue}`n_agrees` agree with the report by the
+# rule above and {glue}`n_differs` differ; the {glue}`n_not_judged` time ratios are
+# shown unjudged.
 #
 # ## What holds up
 #
@@ -560,10 +559,8 @@ glue("time_order_same", "the same order as" if order_ours == order_report
 #   {glue}`ratio_spatial`, self-attention {glue}`ratio_self_attention`, CBAM
 #   {glue}`ratio_cbam`, SE {glue}`ratio_se`. Our order from cheapest to dearest is
 #   {glue}`time_order_ours`, {glue}`time_order_same` the report's
-#   ({glue}`time_order_report`). Against the report's ratios: spatial
-#   {glue}`v_time_spatial`, self-attention {glue}`v_time_self_attention`, CBAM
-#   {glue}`v_time_cbam`, SE {glue}`v_time_se`; on two shared cores, timings move from
-#   seed to seed, and the interval counts that.
+#   ({glue}`time_order_report`). The ratios themselves are not judged against the
+#   report's: those were timed on another device, and a ratio of times depends on it.
 # - **The report's protocol.** Reading the best of 10 epochs off the test curve, which
 #   the report's set-up invites, adds {glue}`optimism` points on average to the last
 #   epoch's accuracy; training on all 5,000 images instead of 4,500 changes the
