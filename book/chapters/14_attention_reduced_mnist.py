@@ -511,8 +511,8 @@ for k in KINDS[1:]:
     rows.append(Comparison(
         f"{NAMES[k]}: training time / base", REPORT[k][1] / REPORT["base"][1],
         list(ratio_runs[k]), decimals=2,
-        unjudged="timed on another device (the report's CPU): a ratio of training times "
-                 "depends on the device, so ours is shown beside it, not judged"))
+        unjudged="timed on another device (the report's CPU): a ratio of training "
+                 "times depends on the device, so ours is shown beside it, not judged"))
 comparison = run.compare(rows, glue_counts=True)
 verdicts = list(comparison["verdict"])
 for k, v in zip(KINDS, verdicts[:len(KINDS)], strict=True):
