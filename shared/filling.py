@@ -179,49 +179,67 @@ def import_runs(source: Path, into: Path = COMMITTED) -> dict[str, list[str]]:
     done = {"imported": [], "already stored": [], "stale, refused": []}
     engines_path = into / "engines.json"
     engines = set(json.loads(engines_path.read_text())) if engines_path.exists() else set()
-    for chapter_dir in sorted(p for p in source.iterdir() if p.is_dir()):
-        chapter = chapter_dir.name
-        py = CHAPTERS / f"{chapter}.py"
-        if not py.exists():
-            raise FileNotFoundError(f"{source} holds runs of {chapter!r}, which has no {py}")
-        ingredients = Ingredients.of(py)
-        man = _manifest(source, chapter) or {"runs": {}}
-        for folder in sorted(p for p in chapter_dir.iterdir() if p.is_dir()):
-            run = read_run(folder)
-            if run is None:
-                continue
-            label = f"{chapter}/{run.name}"
-            prov = run.provenance
-            if prov.get("profile") == "smoke" and into.resolve() == COMMITTED.resolve():
-                done["stale, refused"].append(f"{label} (a smoke run)")
-                continue
-            key = run_key(ingredients, run.name, run.spec, policy=prov["dtype_policy"],
-                          keras=keras_version(), engine=prov["engine"])
-            if key != run.key:
-                done["stale, refused"].append(label)
-                continue
-            there = read_run(into / chapter / run.name)
-            if there is not None and there.key == run.key:
-                done["already stored"].append(label)
-                continue
-            final = into / chapter / run.name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{run.name}.import-", dir=final.parent))
-            shutil.copytree(folder, tmp, dirs_exist_ok=True)
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-            done["imported"].append(label)
-            if prov["engine"] != engine():
-                engines.add(prov["engine"])
-            _merge_manifest(into, chapter, man, run)
-    if engines:
-        engines_path.parent.mkdir(parents=True, exist_ok=True)
-        engines_path.write_text(json.dumps(sorted(engines), indent=1) + "\n")
+    chapter_dirs = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    unknown = [p.name for p in chapter_dirs if not (CHAPTERS / f"{p.name}.py").exists()]
+    if unknown:  # checked before anything is copied
+        raise FileNotFoundError(f"{source} holds runs of chapters this checkout does not have: "
+                                f"{', '.join(unknown)}")
+    try:
+        for chapter_dir in chapter_dirs:
+            _import_chapter(chapter_dir, into, done, engines)
+    finally:  # the engines of what was imported, even if a later run failed
+        if engines:
+            engines_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = engines_path.with_name(f".engines.json.tmp-{os.getpid()}")
+            tmp.write_text(json.dumps(sorted(engines), indent=1) + "\n")
+            os.replace(tmp, engines_path)
     for what, names in done.items():
         print(f"{what}: {len(names)}" + (f" ({', '.join(names)})" if names and what != "imported"
                                          else ""))
     return done
+
+
+def _import_chapter(chapter_dir: Path, into: Path, done: dict, engines: set) -> None:
+    """Import one chapter's runs (see :func:`import_runs`)."""
+    chapter = chapter_dir.name
+    ingredients = Ingredients.of(CHAPTERS / f"{chapter}.py")
+    man = _manifest(chapter_dir.parent, chapter) or {"runs": {}}
+    for folder in sorted(p for p in chapter_dir.iterdir() if p.is_dir()):
+        run = read_run(folder)
+        if run is None:
+            continue
+        label = f"{chapter}/{run.name}"
+        prov = run.provenance
+        if prov.get("profile") == "smoke" and into.resolve() == COMMITTED.resolve():
+            done["stale, refused"].append(f"{label} (a smoke run)")
+            continue
+        key = run_key(ingredients, run.name, run.spec, policy=prov["dtype_policy"],
+                      keras=keras_version(), engine=prov["engine"])
+        if key != run.key:
+            done["stale, refused"].append(label)
+            continue
+        there = read_run(into / chapter / run.name)
+        if there is not None and (there.key == run.key or run_state(
+                into, ingredients, run.name, there.spec, there.provenance["dtype_policy"])[0]
+                == "stored"):
+            # the same run, or one of this name that is still current here: kept
+            done["already stored"].append(label)
+            continue
+        final = into / chapter / run.name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{run.name}.import-", dir=final.parent))
+        shutil.copytree(folder, tmp, dirs_exist_ok=True)
+        old = None
+        if final.exists():  # a stale run: moved aside, removed once the new one is in place
+            old = Path(tempfile.mkdtemp(prefix=f".{run.name}.old-", dir=final.parent))
+            os.replace(final, old / final.name)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        done["imported"].append(label)
+        if prov["engine"] != engine():
+            engines.add(prov["engine"])
+        _merge_manifest(into, chapter, man, run)
 
 
 def _merge_manifest(into: Path, chapter: str, source_manifest: dict, run: StoredRun) -> None:
@@ -232,7 +250,9 @@ def _merge_manifest(into: Path, chapter: str, source_manifest: dict, run: Stored
     entry = source_manifest.get("runs", {}).get(run.name) or {
         "spec": run.spec, "group": run.record.get("group", ""), "estimate_s": None}
     man["runs"][run.name] = entry
-    path.write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
+    tmp = path.with_name(f".manifest.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
 
 
 def verify(py: Path, profile: str, name: str | None = None, seed: int | None = None,
@@ -281,7 +301,7 @@ def compare_runs(stored: StoredRun, fresh: dict, siblings: list[StoredRun], exac
     for k, old in stored.metrics.items():
         new = fresh["metrics"].get(k)
         if exact:
-            good = new == old
+            good = new == old or (new is not None and np.isnan(new) and np.isnan(old))
             allowed = 0.0
         else:
             spread = [r.metrics[k] for r in siblings if k in r.metrics]
@@ -289,10 +309,14 @@ def compare_runs(stored: StoredRun, fresh: dict, siblings: list[StoredRun], exac
             good = new is not None and allowed is not None and abs(new - old) <= allowed
         ok &= bool(good)
         rows.append({"metric": k, "stored": old, "again": new, "allowed": allowed, "ok": bool(good)})
-    history_same = fresh["history"] == stored.history
+    history_same = (set(fresh["history"]) == set(stored.history) and all(
+        np.array_equal(np.asarray(fresh["history"][k], dtype=float),
+                       np.asarray(stored.history[k], dtype=float), equal_nan=True)
+        for k in stored.history))
     arrays = stored.arrays
-    arrays_same = (set(arrays) == set(fresh["arrays"])
-                   and all(np.array_equal(arrays[k], fresh["arrays"][k]) for k in arrays))
+    arrays_same = (set(arrays) == set(fresh["arrays"]) and all(
+        np.array_equal(arrays[k], fresh["arrays"][k],
+                       equal_nan=np.issubdtype(arrays[k].dtype, np.floating)) for k in arrays))
     if exact:
         ok &= history_same and arrays_same
     return {"exact": exact, "metrics": rows, "history_identical": history_same,
@@ -315,6 +339,8 @@ def commit_run(run: StoredRun, message: str) -> None:
             return
         except subprocess.CalledProcessError as err:
             last = (err.stderr or err.stdout or "").strip()
+            # unstage, so that the run does not slip into someone's next commit
+            subprocess.run(["git", "reset", "-q", "--", *paths], cwd=ROOT, capture_output=True)
             time.sleep(2 + 3 * attempt)
     print(f"[store] WARNING: could not commit {run.chapter}/{run.name} ({last}); it is stored on "
           "disk: commit it by hand", flush=True)

@@ -69,12 +69,16 @@ def _echoing_client_class():
 
 
 @contextlib.contextmanager
-def kernel_environment(values: dict[str, str]):
-    """Set ``values`` in the environment (which a notebook's kernel inherits) and remove
-    ``MPLBACKEND`` (a non-interactive one, Agg as CI sets, would keep every figure off the page);
-    restore the environment afterwards."""
+def kernel_environment(values: dict[str, str | None]):
+    """Set ``values`` in the environment (which a notebook's kernel inherits; None removes one)
+    and remove ``MPLBACKEND`` (a non-interactive one, Agg as CI sets, would keep every figure off
+    the page); restore the environment afterwards."""
     before = {k: os.environ.get(k) for k in (*values, "MPLBACKEND")}
-    os.environ.update(values)
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     os.environ.pop("MPLBACKEND", None)
     try:
         yield
@@ -111,7 +115,11 @@ def execute(py: Path, profile: str, timeout: int | None = None):
         client = _EchoingClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(py.parent)}},
                                 on_cell_executed=on_cell_executed)
-        with kernel_environment({"BOOK_PROFILE": profile, PROVENANCE_OUT_ENV: str(prov_file)}):
+        # a publication loads its runs; a store mode or deadline left in the shell must not
+        # make it train
+        with kernel_environment({"BOOK_PROFILE": profile, PROVENANCE_OUT_ENV: str(prov_file),
+                                 "BOOK_STORE_MODE": "publish", "BOOK_FILL_DEADLINE": None,
+                                 "BOOK_STORE_VERIFY": None}):
             client.execute()
         if not prov_file.exists():
             raise RuntimeError(f"{py.name} ran but handed back no provenance: its last cell must call "
@@ -356,6 +364,17 @@ def main(argv=None) -> int:
     store.add_argument("--run", help="--verify: the run's name")
     args = parser.parse_args(argv)
 
+    actions = [name for name, on in (("--tables", args.tables), ("--status", args.status),
+                                     ("--import", args.import_), ("--fill", args.fill),
+                                     ("--verify", args.verify)) if on]
+    if len(actions) > 1:
+        parser.error(f"{' and '.join(actions)} cannot be combined: give one")
+    if args.run and not args.verify:
+        parser.error("--run names the run for --verify")
+    if args.commit and not args.fill:
+        parser.error("--commit commits the runs a --fill stores")
+    if args.fill and args.out:
+        parser.error("--out is for a publication; a --fill writes runs into the store")
     if args.tables:
         for path in write_tables():
             print(f"wrote {path}")
@@ -364,6 +383,9 @@ def main(argv=None) -> int:
     from shared.store import COMMITTED
 
     folder = args.store.resolve() if args.store else COMMITTED
+    if args.commit and folder != COMMITTED.resolve():
+        parser.error("--commit commits runs into the book's own store, not --store "
+                     f"{args.store}")
     if args.status:
         stems = [p.stem for p in args.chapters] or [p.stem for p in sorted(CHAPTERS.glob("*.py"))]
         filling.print_status(stems, folder, verbose=args.verbose)
@@ -389,6 +411,10 @@ def main(argv=None) -> int:
     if args.out and len(paths) > 1:
         parser.error("--out takes one chapter")
     if args.fill:
+        off = [p.name for p in paths if "store.open(" not in p.read_text()]
+        if off:
+            parser.error(f"not on the run store (no store.open): {', '.join(off)}; publish "
+                         "those directly")
         try:
             seconds = filling.parse_duration(args.for_)
         except ValueError as err:
@@ -409,6 +435,9 @@ def main(argv=None) -> int:
                      "book/chapters")
 
     if args.store:
+        if args.out is None and folder != COMMITTED.resolve():
+            parser.error("a publication from another store (--store) is not written over the "
+                         "chapter: give --out somewhere")
         os.environ["BOOK_RUN_STORE"] = str(folder)  # the kernels inherit it
     print(f"publishing {len(paths)} notebook{'s' * (len(paths) > 1)} at profile {profile} "
           f"(KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow')})", flush=True)

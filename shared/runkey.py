@@ -151,8 +151,11 @@ class Ingredients:
         ``shared_dir`` (default: this package's folder)."""
         source = Path(source)
         shared_dir = SHARED if shared_dir is None else Path(shared_dir)
+        import jupytext
+
         cells = train_cells(source)
-        modules = training_modules(source.read_text(), shared_dir)
+        code = "\n".join(c.source for c in jupytext.read(source).cells if c.cell_type == "code")
+        modules = training_modules(code, shared_dir)
         return cls(chapter=source.stem, train_code=_digest(*cells),
                    shared_code={m: module_fingerprint(shared_dir / f"{m}.py") for m in modules})
 

@@ -234,8 +234,8 @@ def write_run(folder: Path, record: dict, arrays: dict | None = None, weights=No
         (tmp / "run.json").write_text(_json({**record, "status": "complete"}))
         old = None
         if final.exists():
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, old)
+            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+            os.replace(final, old / final.name)
         os.replace(tmp, final)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
@@ -343,8 +343,12 @@ class ChapterStore:
                 out[name] = run
                 continue
             if name == verify:
-                self._verify(name, spec, train, run, group)
-            guess = estimates.get(name) or self._estimate(group, out)
+                same = [states[n][1] for n, s in specs.items() if n != name
+                        and states[n][0] == "stored"
+                        and {**s, "seed": None} == {**spec, "seed": None}]
+                self._verify(name, spec, train, run, same)
+            guess = (estimates.get(name) or self._estimate(group, out)
+                     or (run.provenance.get("wall_s") if run is not None else None))
             limit = MAX_RUN_S.get(self.profile)
             if limit and guess and guess > limit and self.mode == "fill":
                 raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
@@ -352,7 +356,7 @@ class ChapterStore:
                                   "run: reduce the budget, or fill it on a GPU")
             if self.deadline is not None:
                 left = self.deadline - time.time()
-                if guess is not None and guess * FILL_MARGIN > left:
+                if left <= 0 or (guess is not None and guess * FILL_MARGIN > left):
                     raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
                                       f"{_duration(max(left, 0))} left in this fill: stopped here")
             left_text = ("" if self.deadline is None
@@ -371,7 +375,7 @@ class ChapterStore:
         return out
 
     def _estimate(self, group: str, done: dict) -> float | None:
-        """The mean training seconds of the group's runs stored so far, else of the stale run."""
+        """The mean wall seconds of the group's runs used so far (None: none yet)."""
         same = [r for n, r in {**self.used, **done}.items()
                 if self.requested.get(n, {}).get("group") == group]
         times = [r.provenance["wall_s"] for r in same]
@@ -433,7 +437,7 @@ class ChapterStore:
                             f"{_duration(wall)} on {prov['device']}, {prov['engine']})")
         return run
 
-    def _verify(self, name, spec, train, stored: StoredRun, group: str):
+    def _verify(self, name, spec, train, stored: StoredRun, siblings: list[StoredRun]):
         import keras
 
         from shared.filling import compare_runs
@@ -448,8 +452,6 @@ class ChapterStore:
                  "arrays": {k: np.asarray(v) for k, v in (result.get("arrays") or {}).items()}}
         same_engine = (stored.provenance.get("engine") == engine()
                        and stored.provenance.get("device") == device_description())
-        siblings = [r for n, r in self.used.items()
-                    if self.requested.get(n, {}).get("group") == group and n != name]
         report = compare_runs(stored, fresh, siblings, exact=same_engine)
         report.update(chapter=self.chapter, run=name, wall_s=round(wall, 1),
                       engine_then=stored.provenance.get("engine"), engine_now=engine(),

@@ -402,3 +402,51 @@ def test_fill_command_stops_at_a_run_boundary_and_status_lists_the_rest(tmp_path
     row = next(line for line in status.splitlines() if line.startswith("01_fill"))
     assert row.split()[1:5] == ["smoke", "1", "0", "1"]  # profile, stored, stale, missing
     assert "166 min 40.0 s" in row  # the missing run's estimate, as the chapter gave it
+
+
+SEEDED = {f"run-s{s}": {"a": 1, "seed": s} for s in (1, 2, 3)}
+
+
+def test_verify_across_engines_compares_within_the_seed_spread(chapter, monkeypatch, tmp_path):
+    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # filled on another machine
+    open_store(chapter).get(SEEDED, chapter["train"], group="g")
+    monkeypatch.undo()
+    monkeypatch.setenv(store.STORE_ENV, str(chapter["folder"]))
+    (chapter["folder"] / "engines.json").write_text('["jax 0.11.2"]')  # as --import writes
+    out = tmp_path / "verify.json"
+    monkeypatch.setenv(store.VERIFY_ENV, "run-s2")
+    monkeypatch.setenv(store.VERIFY_OUT_ENV, str(out))
+    with pytest.raises(store.VerifyDone):
+        open_store(chapter, "verify").get(SEEDED, chapter["train"], group="g")
+    report = json.loads(out.read_text())
+    assert not report["exact"] and report["verdict"] == "within the seed spread"
+    assert report["engine_then"] == "jax 0.11.2" and report["engine_now"] == runkey.engine()
+
+
+def test_import_keeps_a_run_that_is_current_here(chapter, monkeypatch, tmp_path):
+    into = tmp_path / "main-store"
+    monkeypatch.setenv(store.STORE_ENV, str(into))
+    fill(chapter)  # current here (this engine)
+    monkeypatch.setenv(store.STORE_ENV, str(chapter["folder"]))
+    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")
+    fill(chapter)  # the same runs from another engine: another key
+    monkeypatch.undo()
+    monkeypatch.setattr(filling, "CHAPTERS", chapter["source"].parent)
+    before = (into / "tiny" / "run-a1" / "run.json").read_text()
+    done = filling.import_runs(chapter["folder"], into)
+    assert done["imported"] == [] and len(done["already stored"]) == 2
+    assert (into / "tiny" / "run-a1" / "run.json").read_text() == before
+
+
+def test_cli_refuses_combinations_that_would_do_something_else(capsys):
+    from shared import publish
+
+    ch = str(ROOT / "book" / "chapters" / "01_mnist_cnn.py")
+    for argv, said in ((["--status", "--fill", ch], "cannot be combined"),
+                       ([ch, "--run", "x"], "--run names the run"),
+                       ([ch, "--commit"], "--commit commits"),
+                       ([str(ROOT / "book" / "chapters" / "90_datasets.py"), "--fill"],
+                        "not on the run store")):
+        with pytest.raises(SystemExit):
+            publish.main(argv)
+        assert said in capsys.readouterr().err
