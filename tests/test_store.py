@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared import filling, runkey, store
+from shared import filling, runkey, storage, store
 from shared.runkey import Ingredients, canonical, module_fingerprint, run_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +53,13 @@ def chapter(tmp_path, monkeypatch):
     exec(CHAPTER.split('tags=["train"]')[1].split("# %%")[0], namespace)  # the train cell
     return {"source": source, "shared": shared_copy, "folder": folder, "calls": calls,
             "train": namespace["train_tiny"]}
+
+
+def patch(monkeypatch, name, value):
+    """Set ``name`` (engine, keras_version, COMMITTED) wherever the store reads it."""
+    for module in (store, storage, runkey):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, value)
 
 
 def open_store(c, mode="fill"):
@@ -149,10 +156,9 @@ def test_each_ingredient_invalidates_and_presentation_does_not(chapter, monkeypa
         keras.mixed_precision.set_global_policy("float32")
     assert retrained(chapter) == 2  # back to float32: the float32 runs were replaced
     # library versions: Keras, and the engine (backend and its version)
-    monkeypatch.setattr(store, "keras_version", lambda: "99.0.0")
+    patch(monkeypatch, "keras_version", lambda: "99.0.0")
     assert retrained(chapter) == 2
-    monkeypatch.setattr(store, "engine", lambda: "tensorflow 99.0")
-    monkeypatch.setattr(runkey, "engine", lambda: "tensorflow 99.0")
+    patch(monkeypatch, "engine", lambda: "tensorflow 99.0")
     assert retrained(chapter) == 2
     # the spec: one run's settings
     before = len(chapter["calls"])
@@ -221,8 +227,7 @@ def test_smoke_never_writes_the_committed_store(monkeypatch):
 
 
 def test_import_takes_current_runs_once_and_accepts_their_engine(chapter, monkeypatch, tmp_path):
-    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # a GPU machine's fill
-    monkeypatch.setattr(runkey, "engine", lambda: "jax 0.11.2")
+    patch(monkeypatch, "engine", lambda: "jax 0.11.2")  # a GPU machine's fill
     fill(chapter)
     monkeypatch.undo()
     monkeypatch.setattr(filling, "CHAPTERS", chapter["source"].parent)
@@ -330,8 +335,8 @@ def test_run_key_changes_with_each_of_its_parts(chapter):
 
 def test_another_machines_fill_skips_what_the_book_already_holds(chapter, monkeypatch, tmp_path):
     fill(chapter)  # the book's store (tensorflow here)
-    monkeypatch.setattr(store, "COMMITTED", chapter["folder"])
-    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # the GPU machine
+    patch(monkeypatch, "COMMITTED", chapter["folder"])
+    patch(monkeypatch, "engine", lambda: "jax 0.11.2")  # the GPU machine
     monkeypatch.setenv(store.STORE_ENV, str(tmp_path / "gpu-out"))
     runs = open_store(chapter).get({**SPECS, "run-a3": {"a": 3}}, chapter["train"], group="g")
     assert [c["a"] for c in chapter["calls"]] == [1, 2, 3]  # only run-a3 trained there
@@ -408,7 +413,7 @@ SEEDED = {f"run-s{s}": {"a": 1, "seed": s} for s in (1, 2, 3)}
 
 
 def test_verify_across_engines_compares_within_the_seed_spread(chapter, monkeypatch, tmp_path):
-    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")  # filled on another machine
+    patch(monkeypatch, "engine", lambda: "jax 0.11.2")  # filled on another machine
     open_store(chapter).get(SEEDED, chapter["train"], group="g")
     monkeypatch.undo()
     monkeypatch.setenv(store.STORE_ENV, str(chapter["folder"]))
@@ -428,7 +433,7 @@ def test_import_keeps_a_run_that_is_current_here(chapter, monkeypatch, tmp_path)
     monkeypatch.setenv(store.STORE_ENV, str(into))
     fill(chapter)  # current here (this engine)
     monkeypatch.setenv(store.STORE_ENV, str(chapter["folder"]))
-    monkeypatch.setattr(store, "engine", lambda: "jax 0.11.2")
+    patch(monkeypatch, "engine", lambda: "jax 0.11.2")
     fill(chapter)  # the same runs from another engine: another key
     monkeypatch.undo()
     monkeypatch.setattr(filling, "CHAPTERS", chapter["source"].parent)
