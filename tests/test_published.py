@@ -66,17 +66,22 @@ def test_scoreboard_counts_match_the_published_claims():
         claims = chapter["claims"]
         if not claims:
             continue
+        extra = []
         if all("values" in c for c in claims):
+            facts = [c for c in claims if c.get("fact")]  # counted apart
+            claims = [c for c in claims if not c.get("fact")]
             counts = [sum(c["budget"] == b and c["verdict"] == v for c in claims)
                       for b, v in publish.SCORE_COLUMNS]
             counts.append(sum(c["verdict"] == "not judged" for c in claims))
+            extra = [(f"{sum(c['verdict'] == 'agrees' for c in facts)}/"
+                      f"{sum(c['verdict'] == 'differs' for c in facts)}") if facts else "—"]
         else:  # published under the former rule
             counts = [sum(c["verdict"] == v for c in claims)
                       for v in ("agrees", "within spread", "differs")]
         row = next(line for line in text.splitlines()
                    if line.startswith(f"| [{chapter['title']}]"))
         cells = [c.strip() for c in row.split("|")[3:-1]]
-        assert cells == [str(n) for n in counts] + [str(len(claims))]
+        assert cells == [str(n) for n in counts] + [str(len(claims))] + extra
 
 
 # --- runs history and scoreboard, on a book of our own ----------------------------------------------

@@ -235,7 +235,7 @@ def test_compare_records_claims_as_numbers_and_glues_the_verdict_counts(tmp_path
     # that depends only on the epochs (or on nothing) is at the report's
     assert [c["budget"] for c in run.claims] == ["reduced", "report", "report", "reduced"]
     assert glued == {"n_rows": "4", "n_judged": "3", "n_agrees": "2", "n_differs": "1",
-                     "n_not_judged": "1"}
+                     "n_not_judged": "1", "n_facts": "0", "n_facts_agree": "0"}
     assert list(frame["verdict"]) == ["agrees", "differs", "agrees", "not judged"]
     glued.clear()
     run.compare(rows)
