@@ -121,6 +121,7 @@ class ChapterStore:
         self.folder = store_dir(profile)
         self.mode = _mode(profile)
         self.ingredients = Ingredients.of(self.source, shared_dir)
+        self._train_text = "\n".join(train_cells(self.source))  # read once, for the trainer check
         self.used: dict[str, StoredRun] = {}
         self.requested: dict[str, dict] = {}
         self.trained: list[str] = []
@@ -146,8 +147,7 @@ class ChapterStore:
 
     def _check_trainer(self, train) -> None:
         name = getattr(train, "__name__", "")
-        cells = "\n".join(train_cells(self.source))
-        if not re.search(rf"^def {re.escape(name)}\(", cells, re.MULTILINE):
+        if not re.search(rf"^def {re.escape(name)}\(", self._train_text, re.MULTILINE):
             raise StoreError(f"{self.chapter}: the trainer {name!r} must be defined in a code cell "
                              f"tagged {TRAIN_TAG!r} (# %% tags=[\"{TRAIN_TAG}\"]), so that the runs' "
                              "key covers its code")
@@ -176,11 +176,9 @@ class ChapterStore:
         self._write_manifest(prune=False)  # known to --status even if the fill stops here
         states = {n: self.state(n, s) for n, s in specs.items()}
         todo = [n for n, (st, _) in states.items() if st != "stored"]
-        if self.mode == "publish" and todo:
+        if self.mode in ("publish", "verify") and todo:  # these modes train nothing missing
             self._missing(todo, states)
         verify = os.environ.get(VERIFY_ENV) if self.mode == "verify" else None
-        if self.mode == "verify" and todo:
-            self._missing(todo, states)
         out = {}
         for i, (name, spec) in enumerate(specs.items(), start=1):
             status, run = states[name]
