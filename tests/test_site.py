@@ -96,6 +96,32 @@ def test_site_has_pages():
     assert "intro.html" in (SITE / "index.html").read_text()  # the redirect to the first page
 
 
+# maths on the page (Sphinx's spans and blocks) and how much of it MathJax has typeset; MathJax is
+# served from the site itself (sphinx-mathjax-offline), so it must load without a network
+MATH_JS = """
+const math = document.querySelectorAll('.math').length;
+const done = document.querySelectorAll('mjx-container').length;
+const remote = Array.from(document.scripts).map(s => s.src)
+  .filter(src => /mathjax/i.test(src) && /^https?:/.test(src));
+return [math, done, remote];
+"""
+
+
+def _maths(browser, name: str, wait_s: float = 10.0) -> list[str]:
+    """Problems with the page's maths: MathJax loaded from the web, or maths left as raw LaTeX."""
+    import time
+
+    math, done, remote = browser.execute_script(MATH_JS)
+    problems = [f"{name}: MathJax from the web ({src}): no maths offline" for src in remote]
+    deadline = time.monotonic() + wait_s
+    while math and not done and time.monotonic() < deadline:
+        time.sleep(0.2)
+        math, done, remote = browser.execute_script(MATH_JS)
+    if math and not done:
+        problems.append(f"{name}: maths not typeset ({math} formulas left as raw LaTeX)")
+    return problems
+
+
 def check_site(browser, site: Path) -> list[str]:
     """Load every page of ``site`` and return what a reader would trip over (empty: fine)."""
     problems: list[str] = []
@@ -116,6 +142,7 @@ def check_site(browser, site: Path) -> list[str]:
             "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.getAttribute('src'));")
         problems += [f"{name}: image not loaded: {src}" for src in broken]
+        problems += _maths(browser, name)
         for entry in browser.get_log("browser"):
             message = entry.get("message", "")
             # resources from the web (MathJax's CDN) do not load where the test has no network
@@ -148,6 +175,7 @@ def test_every_page_renders_cleanly(browser):
 
 BAD_PAGE = """<!DOCTYPE html><html><body><main><article class="bd-article" style="width: 600px">
 <p>Accuracy {glue}`acc` went up.</p>
+<p><span class="math notranslate nohighlight">\\(x^2\\)</span></p>
 <pre><code>{glue}`fine` inside code is not flagged</code></pre>
 <img src="missing.png">
 <a href="nowhere.html">a</a> <a href="#no-such-anchor">b</a> <a href="#here" id="here">c</a>
@@ -166,3 +194,4 @@ def test_the_site_check_can_fail(browser, tmp_path):
     assert "missing anchor: #no-such-anchor" in problems and "#here" not in problems
     assert "console error" in problems and "planted failure" in problems
     assert "px wide in" in problems
+    assert "maths not typeset (1 formulas" in problems
