@@ -112,6 +112,43 @@ class Tolerance:
                                      f"({how}, measured){rounding}")
 
     @classmethod
+    def bootstrap(cls, statistic, data, what: str, k: float = 2.0, n_report: int | None = None,
+                  same_set: bool = False, printed: float = 0.0, n_resamples: int = 1000,
+                  seed: int = 0) -> Tolerance:
+        """Sampling error of a statistic of our test items that is no plain proportion or mean (a
+        precision over predicted positives, a macro F1): ``statistic(*arrays)`` on ``data`` (a
+        tuple of arrays, one row per item), its standard error from ``n_resamples`` bootstrap
+        resamples of the items (scipy's ``bootstrap``, items resampled together). As for
+        :meth:`binomial`: ``same_set`` counts one set's draw (the report scored the same items);
+        otherwise the report's number is taken over ``n_report`` items (None: as many as ours)
+        drawn apart, with the same error per item, so SE·√(1 + n/n_report). ``printed`` is added
+        in full."""
+        from scipy import stats
+
+        data = tuple(data)
+        n = len(data[0])
+        if n < 2 or any(len(a) != n for a in data):
+            raise ValueError("bootstrap needs at least two items and arrays of one length")
+        if n_report is not None and n_report < 1:
+            raise ValueError("n_report must be positive")
+        res = stats.bootstrap(data, statistic, paired=True, vectorized=False,
+                              n_resamples=n_resamples, method="percentile", random_state=seed)
+        se = float(res.standard_error)
+        rounding = f" plus ±{printed:g} printed precision" if printed else ""
+        if same_set:
+            return cls(k * se + printed,
+                       f"sampling error of {what} on the same {n:,} items the report scored (one "
+                       f"set's draw): {k:g} SE, SE = {se:.4g} from {n_resamples:,} bootstrap "
+                       f"resamples of our items{rounding}")
+        nr = n if n_report is None else n_report
+        scale = math.sqrt(1 + n / nr)
+        theirs = "as many, drawn apart" if n_report is None else f"{nr:,}"
+        return cls(k * se * scale + printed,
+                   f"sampling error of {what} on different test sets (ours {n:,} items, the "
+                   f"report's {theirs}): {k:g} SE·√(1 + n/n_report), SE = {se:.4g} from "
+                   f"{n_resamples:,} bootstrap resamples of our items{rounding}")
+
+    @classmethod
     def sd(cls, sd: float, n: int, k: float = 2.0) -> Tolerance:
         """Sampling error of a standard deviation from ``n`` values: ``k``·sd/√(2(n−1))."""
         if n < 2:

@@ -47,6 +47,7 @@ from shared.stats import (  # noqa: F401
     PairedResult,
     claim_reading,
     holm,
+    one_run_range,
     paired_direction,
     paired_frame,
     paired_test,

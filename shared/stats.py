@@ -183,3 +183,17 @@ def claim_reading(result: PairedResult, reported: float) -> str:
     if found == 0:
         return "not detected"
     return "holds" if found == (1 if reported > 0 else -1) else "reversed"
+
+
+def one_run_range(values, level: float = 0.95) -> tuple[float, float]:
+    """Where one more run would fall with probability ``level``, from the runs ``values`` (a
+    t prediction interval: mean ± t(n-1) · sd · sqrt(1 + 1/n)); use it to ask whether a report's
+    single run lies among ours. Needs two values or more."""
+    import numpy as np
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float).ravel()
+    if v.size < 2:
+        raise ValueError(f"a range for one run needs at least two runs, not {v.size}")
+    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) * math.sqrt(1 + 1 / v.size)
+    return float(v.mean() - half), float(v.mean() + half)

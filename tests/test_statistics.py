@@ -135,3 +135,48 @@ def test_with_spread_adds_the_seed_term_in_quadrature():
         Tolerance.with_spread(base, sd=-1.0, df=4, source="x")
     with pytest.raises(ValueError):
         Tolerance.with_spread(base, sd=0.002, df=0, source="x")
+
+
+def test_one_run_range_covers_a_new_run_at_its_level():
+    from shared.stats import one_run_range
+
+    lo, hi = one_run_range([1.0, 2.0, 3.0])
+    # mean 2, sd 1, t(2) = 4.303, sqrt(1 + 1/3)
+    assert (lo, hi) == pytest.approx((2 - 4.3027 * (4 / 3) ** 0.5, 2 + 4.3027 * (4 / 3) ** 0.5),
+                                     abs=1e-3)
+    rng = np.random.default_rng(1)
+    sims, inside = 4000, 0
+    for _ in range(sims):
+        runs, new = rng.normal(0, 1, 3), rng.normal(0, 1)
+        lo, hi = one_run_range(runs)
+        inside += lo <= new <= hi
+    assert abs(inside / sims - 0.95) < 3 * math.sqrt(0.95 * 0.05 / sims)
+    with pytest.raises(ValueError, match="at least two"):
+        one_run_range([1.0])
+
+
+def test_bootstrap_tolerance_matches_the_binomial_for_a_proportion():
+    from shared.reporting import Tolerance
+
+    rng = np.random.default_rng(3)
+    right = (rng.random(2000) < 0.85).astype(float)
+    p = right.mean()
+
+    def accuracy(x):
+        return x.mean()
+
+    same = Tolerance.bootstrap(accuracy, (right,), "an accuracy", same_set=True)
+    apart = Tolerance.bootstrap(accuracy, (right,), "an accuracy", n_report=10_000,
+                                printed=0.0005)
+    assert same.value == pytest.approx(Tolerance.binomial(p, 2000, same_set=True).value, rel=0.1)
+    assert apart.value == pytest.approx(
+        Tolerance.binomial(p, 2000, n_report=10_000, printed=0.0005).value, rel=0.1)
+    assert apart.value > same.value and "bootstrap" in apart.basis
+    # two arrays resampled together: a precision over the predicted positives
+    truth = rng.random(500) < 0.5
+    said = np.where(rng.random(500) < 0.8, truth, ~truth)
+    tol = Tolerance.bootstrap(lambda t, s: (t & s).sum() / max(s.sum(), 1), (truth, said),
+                              "a precision", same_set=True)
+    assert 0 < tol.value < 0.2
+    with pytest.raises(ValueError):
+        Tolerance.bootstrap(accuracy, (right, right[:10]), "x")
