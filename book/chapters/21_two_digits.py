@@ -66,7 +66,9 @@ from shared import budget, derived, store
 from shared.reporting import (
     Comparison,
     Tolerance,
+    claim_reading,
     glue,
+    one_run_range,
     paired_frame,
     paired_tests,
     start_run,
@@ -674,6 +676,13 @@ glue("n_test", len(y["test"]), "d")
 # by seed and the whole set is tested as one family of paired t-tests with Holm's
 # correction, so that the chance of calling any difference real when none is stays at
 # 5%.
+#
+# A second table reads each of the report's single-run differences against our seeds:
+# the test's reading of the report's direction (*holds*, *reversed*, *not detected* or
+# *undecided*), how many of our seeds point its way, and whether the report's run lies
+# inside the range where one more run of ours would fall 95% of the time (a t
+# prediction interval from our seeds). The report's runs used its own images and
+# protocol, so a run outside that range says that it differs from ours, not why.
 
 # %%
 glue("n_seeds", len(B.seeds), "d")
@@ -714,22 +723,48 @@ tests = paired_tests(family)
 seed_table = paired_frame(tests)
 seed_table.insert(0, "report's single run (pt)",
                   [REPORT_GAPS.get(r.label, np.nan) for r in tests])
+
+
+def against_report(r):
+    """The report's single-run gap read against our seeds: the test's reading of its
+    direction, how many seeds point its way, and whether one run like the report's
+    would fall where it did (95% range for one run from our seeds)."""
+    gap, d = REPORT_GAPS[r.label], 100 * np.asarray(family[r.label], dtype=float)
+    lo, hi = one_run_range(d)
+    return {"reading": claim_reading(r, gap),
+            "seeds its way": f"{int((np.sign(d) == np.sign(gap)).sum())} of {d.size}",
+            "one run: 95% range (pt)": f"{lo:+.1f} to {hi:+.1f}",
+            "report's run": "inside" if lo <= gap <= hi
+            else "above" if gap > hi else "below"}
+
+
 display(table(seed_table, decimals={"report's single run (pt)": 1, "mean (pt)": 2,
                                     "sd (pt)": 2, "p (Holm)": 3}))
+readings = {r.label: against_report(r) for r in tests if r.label in REPORT_GAPS}
+display(table(pd.DataFrame(readings).T.rename_axis("the report's single run")))
 for r in tests:
     print(r.label, "->", r.line())
 outcome = {r.label: r for r in tests}
+for label, k in readings.items():
+    where = k["report's run"]
+    k["line"] = (f"{k['reading']} ({k['seeds its way']} seeds in the report's "
+                 f"direction; its single run of {REPORT_GAPS[label]:+.1f} pt lies "
+                 f"{where} our 95% range for one run, "
+                 f"{k['one run: 95% range (pt)']} pt)")
 for key, label in (("relu", "MLP no ReLU minus MLP, test (mean of digits)"),
                    ("split", "SCNN minus CNN, test (mean of digits)"),
                    ("shared", "SCNN2 minus SCNN, test bottom digit"),
                    ("topbottom", "CNN: top minus bottom digit, test")):
-    glue(f"cmp_{key}", outcome[label].line())
+    glue(f"cmp_{key}", f"{outcome[label].line()}; against the report: "
+                       f"{readings[label]['line']}")
 adam_tests = [r for r in tests if "Adam minus SGD" in r.label]
 glue("adam_higher", sum(r.outcome == "higher" for r in adam_tests), "d")
 glue("adam_lower", sum(r.outcome == "lower" for r in adam_tests), "d")
 glue("adam_n", len(adam_tests), "d")
 for k in ("SCNN3", "CNN2"):
-    glue(f"adam_gap_{k}", outcome[f"{k}: Adam minus SGD, test (mean of digits)"].line())
+    label = f"{k}: Adam minus SGD, test (mean of digits)"
+    glue(f"adam_gap_{k}", f"{outcome[label].line()}; against the report: "
+                          f"{readings[label]['line']}")
 
 # %% [markdown]
 # ## Beyond the report: why is the MLP better without ReLU?
