@@ -239,6 +239,10 @@ class Comparison:
     ``fact``: a structural fact (a parameter count), checked by the same rule but counted apart
     from the report's results on the scoreboard and in the chapter's counts; the row can still
     read *differs* (never put an ``assert`` before it).
+
+    ``reported_text``: what the report wrote where it is not one number (a range, "2.5–3.0"; a
+    bound, "below 2.0"); the *reported* column shows it in place of ``reported``, which stays the
+    number the rule reads (say, the range's middle, with its half-width in the tolerance).
     """
 
     quantity: str
@@ -252,6 +256,7 @@ class Comparison:
     budget: str | None = None
     uses: tuple | None = None
     fact: bool = False
+    reported_text: str = ""
 
     def __post_init__(self):
         if self.kind not in ("percent", "count", "number"):
@@ -284,6 +289,7 @@ class Comparison:
             "tolerance_basis": t.basis,
             "judged": not self.unjudged, "unjudged": self.unjudged,
             "budget": self.budget or "report", "fact": bool(self.fact),
+            "reported_text": self.reported_text,
         }
         return record | claim_interval(record)
 
@@ -361,7 +367,7 @@ def claim_text(r: dict) -> dict:
         basis = r["unjudged"]
     return {
         "quantity": r["quantity"],
-        "reported": _num(r["reported"], kind, dec),
+        "reported": r.get("reported_text") or _num(r["reported"], kind, dec),
         "reproduced": shown,
         "difference": "—" if r["difference"] is None else _delta(r["difference"], kind, dec),
         "tolerance": tol,

@@ -126,7 +126,9 @@ def scoreboard(published: list[dict]) -> str:
         f"**The rule.** {RULE}",
         "",
         "Every claim below, as numbers (reported value, our value per seed, tolerance and its "
-        "reason, interval, verdict, budget): {download}`claims.csv <claims.csv>`.",
+        "reason, interval, verdict, budget; where the report gave a range or a bound, its words "
+        "in `reported_text` and the number the rule reads in `reported`): "
+        "{download}`claims.csv <claims.csv>`.",
         "",
         "## Verdicts per chapter",
         "",
@@ -198,7 +200,8 @@ def scoreboard(published: list[dict]) -> str:
 
 CSV_COLUMNS = ("chapter", "profile", "quantity", "kind", "reported", "reported_n", "n", "mean",
                "sd", "values", "difference", "tolerance", "tolerance_relative", "tolerance_basis",
-               "t_quantile", "seed_term", "interval", "verdict", "budget", "unjudged", "fact")
+               "t_quantile", "seed_term", "interval", "verdict", "budget", "unjudged", "fact",
+               "reported_text")
 
 
 def claims_csv(published: list[dict]) -> str:

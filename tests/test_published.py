@@ -375,4 +375,4 @@ def test_structural_facts_are_counted_apart(tmp_path, monkeypatch):
     assert "| [Chapter X](chapters/01_x.ipynb) | cpu | 1 | 1 | 0 | 1 | 1 | 4 | 1/1 |" in text
     assert "structural fact" in text
     csv = publish.claims_csv().splitlines()
-    assert csv[0].endswith(",fact") and csv[-1].endswith(",True")
+    assert csv[0].endswith(",fact,reported_text") and csv[-1].endswith(",True,")

@@ -137,6 +137,23 @@ def test_a_row_that_was_not_run_shows_the_report_alone_and_is_never_judged():
         claim_verdict({**r, "judged": True})
 
 
+def test_a_reported_range_or_bound_shows_as_the_report_wrote_it():
+    from shared.reporting import claim_text
+
+    tol = Tolerance.stated(1.0 + 0.05, "the range's half-width plus its printed precision")
+    row = Comparison("validation MSE", 1.0, [1.8], tol, kind="number", decimals=2,
+                     reported_text="below 2.0")
+    r = row.record()
+    assert claim_text(r)["reported"] == "below 2.0"  # never the middle it is judged at
+    assert r["reported"] == 1.0 and r["verdict"] == "agrees"
+    outside = Comparison("validation MSE", 1.0, [2.3], tol, kind="number",
+                         reported_text="below 2.0")
+    assert outside.verdict() == "differs"
+    # a record stored before the field existed still renders its number
+    old = {k: v for k, v in r.items() if k != "reported_text"}
+    assert claim_text(old)["reported"] == "1.00"
+
+
 def test_relative_tolerance_scales_with_the_reported_value():
     tol = Tolerance.stated(0.2, "20 % of the value", relative=True)
     assert Comparison("loss", 0.010, 0.0119, tol).verdict() == "agrees"
