@@ -72,7 +72,7 @@ def _execute(py: Path, env: dict[str, str]) -> str | None:
         try:
             client.execute()
         except CellExecutionError as err:
-            if err.ename in ("FillStopped", "VerifyDone"):
+            if err.ename in ("FillStopped", "VerifyDone", "PlanStage", "OnlyDone"):
                 print(f"[{err.ename}] {err.evalue}", flush=True)
                 return err.ename
             raise

@@ -13,6 +13,8 @@ long part, publishing the short last step:
     python -m shared.publish --status [-v]                  # stored, stale, missing; cost to fill
     python -m shared.publish --import DIR                   # runs filled elsewhere (a GPU call)
     python -m shared.publish book/chapters/01_mnist_cnn.py --verify [--run NAME]
+    python -m shared.publish book/chapters/14_attention_reduced_mnist.py --fill \
+        --dask tcp://HOST:8786 --for 2h --commit    # on a Dask cluster (shared.cluster)
 
 The chapter's ``.py`` is read with jupytext, executed cell by cell (progress is printed), the
 provenance the chapter hands back is checked against the code that ran and stored in the notebook
@@ -352,6 +354,8 @@ def main(argv=None) -> int:
     store.add_argument("--for", dest="for_", default="2h", help="how long a fill may run in all "
                        "(2h, 90m, 1h30m; default 2h)")
     store.add_argument("--commit", action="store_true", help="commit each run as it is stored")
+    store.add_argument("--dask", metavar="ADDRESS", help="--fill on a Dask cluster: the "
+                       "scheduler's address (tcp://HOST:8786); see shared.cluster")
     store.add_argument("--store", type=Path, help="the store folder (default: book/store; "
                        "a fill on another machine writes its runs here, for --import)")
     store.add_argument("--status", action="store_true", help="list each chapter's runs: stored, "
@@ -373,6 +377,8 @@ def main(argv=None) -> int:
         parser.error("--run names the run for --verify")
     if args.commit and not args.fill:
         parser.error("--commit commits the runs a --fill stores")
+    if args.dask and not args.fill:
+        parser.error("--dask spreads a --fill over a Dask cluster")
     if args.fill and args.out:
         parser.error("--out is for a publication; a --fill writes runs into the store")
     if args.tables:
@@ -421,6 +427,13 @@ def main(argv=None) -> int:
             parser.error(str(err))
         if profile == "smoke" and args.store is None:
             parser.error("a smoke fill never writes the committed store: give --store somewhere")
+        if args.dask:
+            from shared.cluster import dask_fill
+
+            outcome = dask_fill(in_order(paths), profile, args.dask, seconds, folder,
+                                commit=args.commit)
+            return (0 if all(v == "complete" for v in outcome.values())
+                    else 1 if "failed" in outcome.values() else 3)
         outcome = filling.fill(in_order(paths), profile, seconds, commit=args.commit,
                                store=args.store)
         return 0 if all(v == "complete" for v in outcome.values()) else 3

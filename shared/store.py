@@ -28,6 +28,13 @@ What ``get`` does depends on the profile and on the mode the publisher sets (``B
   (``BOOK_FILL_DEADLINE``) stops the fill at that run boundary (:class:`FillStopped`).
 - ``verify``: the run named by ``BOOK_STORE_VERIFY`` is trained again and compared with the stored
   one (:class:`VerifyDone` carries the comparison); the others are loaded.
+- ``plan`` (a fill spread over machines, :mod:`shared.cluster`): stored runs are loaded; at the
+  first ``get`` with missing or stale runs, they are written to ``BOOK_STORE_PLAN_OUT`` (name, key,
+  spec, group, estimate) and :class:`PlanStage` stops the notebook: those runs are one stage, which
+  the cluster trains before the next stage can be planned.
+- ``fill`` with ``BOOK_STORE_ONLY`` (a cluster worker's task): only that run is trained (after the
+  key's ingredients here are checked against ``BOOK_STORE_EXPECT_KEY``, the client's), the other
+  missing runs of its stage are left to other workers, and :class:`OnlyDone` stops the notebook.
 """
 
 from __future__ import annotations
@@ -76,7 +83,11 @@ DEADLINE_ENV = "BOOK_FILL_DEADLINE"
 VERIFY_ENV = "BOOK_STORE_VERIFY"
 VERIFY_OUT_ENV = "BOOK_STORE_VERIFY_OUT"
 COMMIT_ENV = "BOOK_FILL_COMMIT"
-MODES = ("publish", "fill", "verify")
+PLAN_OUT_ENV = "BOOK_STORE_PLAN_OUT"
+ONLY_ENV = "BOOK_STORE_ONLY"
+EXPECT_KEY_ENV = "BOOK_STORE_EXPECT_KEY"
+WORKER_ENV = "BOOK_STORE_WORKER"
+MODES = ("publish", "fill", "verify", "plan")
 #: a fill starts a run only when its estimate, times this, ends before the deadline
 FILL_MARGIN = 1.2
 #: the longest one run may take at the cpu profile (a working session); longer is for a GPU
@@ -96,11 +107,19 @@ class VerifyDone(Exception):  # noqa: N818 (the verification's end, not an error
     """The run under verification was trained again and compared; the notebook stops here."""
 
 
+class PlanStage(Exception):  # noqa: N818 (a plan's end, not an error)
+    """The plan reached a ``get`` with missing runs (written to ``BOOK_STORE_PLAN_OUT``)."""
+
+
+class OnlyDone(Exception):  # noqa: N818 (a worker task's end, not an error)
+    """The one run a cluster task asked for (``BOOK_STORE_ONLY``) is trained and stored."""
+
+
 # --- the chapter's side -------------------------------------------------------------------------
 
 def _mode(profile: str) -> str:
-    if profile == "smoke":
-        return "fill"
+    if profile == "smoke":  # a smoke run trains what it needs (a cluster's plan excepted)
+        return "plan" if os.environ.get(MODE_ENV, "").strip() == "plan" else "fill"
     mode = os.environ.get(MODE_ENV, "publish").strip() or "publish"
     if mode not in MODES:
         raise StoreError(f"{MODE_ENV}={mode!r}: valid modes are {', '.join(MODES)}")
@@ -178,6 +197,13 @@ class ChapterStore:
         todo = [n for n, (st, _) in states.items() if st != "stored"]
         if self.mode in ("publish", "verify") and todo:  # these modes train nothing missing
             self._missing(todo, states)
+        if self.mode == "plan" and todo:
+            self._plan(todo, specs, states, groups, estimates)
+        only = os.environ.get(ONLY_ENV) if self.mode == "fill" else None
+        if only and todo and only not in specs:
+            raise StoreError(f"{self.chapter}: this worker lacks {', '.join(todo)}, of a stage "
+                             f"before {only}'s: the client sends a stage only once the earlier "
+                             "ones are stored")
         verify = os.environ.get(VERIFY_ENV) if self.mode == "verify" else None
         out = {}
         for i, (name, spec) in enumerate(specs.items(), start=1):
@@ -186,6 +212,12 @@ class ChapterStore:
             if status == "stored" and name != verify:
                 out[name] = run
                 continue
+            if only and name != only:  # another worker's run of this stage
+                continue
+            if only:
+                self._check_expected(name)
+                self._train(name, spec, train, groups.get(name, ""))
+                raise OnlyDone(f"{self.chapter}/{name} stored")
             if name == verify:
                 same = [states[n][1] for n, s in specs.items() if n != name
                         and states[n][0] == "stored"
@@ -217,6 +249,41 @@ class ChapterStore:
                   f"{len(specs) - len(todo)} loaded from the store, {len(todo)} trained", flush=True)
         self._write_manifest(prune=False)
         return out
+
+    def key_ingredients(self) -> dict:
+        """What a run's key is made of besides its name, spec and engine: a cluster's worker must
+        agree with its client on each (the engine may differ: a GPU worker's JAX)."""
+        return {"train cells": self.ingredients.train_code,
+                "shared training code": self.ingredients.shared_code,
+                "Keras version": keras_version(), "dtype policy": dtype_policy()}
+
+    def _check_expected(self, name: str) -> None:
+        expected = json.loads(os.environ.get(EXPECT_KEY_ENV) or "{}")
+        mine = self.key_ingredients()
+        differ = [k for k, v in expected.items() if mine.get(k) != v]
+        if differ:
+            raise StoreError(
+                f"{self.chapter}/{name}: refused on this worker: its {', '.join(differ)} differ "
+                "from the client's, so the run would get another key; put the worker at the "
+                "client's commit with the same packages")
+
+    def _plan(self, todo, specs, states, groups, estimates):
+        """Write this stage's missing runs for the cluster's client and stop (plan mode)."""
+        stored = {n: r for n, (st, r) in states.items() if st == "stored"}
+        runs = []
+        for name in todo:
+            run = states[name][1]
+            est = (estimates.get(name) or self._estimate(groups.get(name, ""), stored)
+                   or (run.provenance.get("wall_s") if run is not None else None))
+            runs.append({"name": name, "key": self.key(name, specs[name]),
+                         "spec": json.loads(canonical(specs[name])),
+                         "group": groups.get(name, ""), "estimate_s": est,
+                         "status": states[name][0]})
+        out = os.environ.get(PLAN_OUT_ENV)
+        if out:
+            Path(out).write_text(_json({"chapter": self.chapter, "runs": runs,
+                                        "ingredients": self.key_ingredients()}))
+        raise PlanStage(f"{self.chapter}: {len(runs)} run(s) to train in this stage")
 
     def _estimate(self, group: str, done: dict) -> float | None:
         """The mean wall seconds of the group's runs used so far (None: none yet)."""
@@ -264,6 +331,8 @@ class ChapterStore:
             "steps": steps,
             "s_per_step": (round(train_s / steps, 5) if steps and not math.isnan(train_s) else None),
         }
+        if os.environ.get(WORKER_ENV):  # trained as a cluster task: which worker
+            prov["worker"] = os.environ[WORKER_ENV]
         record = {"scheme": SCHEME, "chapter": self.chapter, "name": name, "group": group,
                   "spec": json.loads(canonical(spec)), "key": self.key(name, spec),
                   "ingredients": {"train_code": self.ingredients.train_code,
