@@ -139,6 +139,7 @@ class ChapterStore:
         self.chapter, self.source, self.profile = chapter, Path(source), profile
         self.folder = store_dir(profile)
         self.mode = _mode(profile)
+        self.shared_dir = shared_dir
         self.ingredients = Ingredients.of(self.source, shared_dir)
         self._train_text = "\n".join(train_cells(self.source))  # read once, for the trainer check
         self.used: dict[str, StoredRun] = {}
@@ -248,6 +249,49 @@ class ChapterStore:
                   f"{' (' + label + ')' if label else ''}: "
                   f"{len(specs) - len(todo)} loaded from the store, {len(todo)} trained", flush=True)
         self._write_manifest(prune=False)
+        return out
+
+    def uses(self, chapter: str, names) -> dict[str, StoredRun]:
+        """Runs of another ``chapter`` (the models it trained, say) that this one builds on, loaded
+        from the store. Each must be current for that chapter's code (its train cells, the shared
+        training code it uses), with the spec that chapter's last execution asked for (its
+        manifest); a missing or stale one stops this notebook with :class:`MissingRuns`, naming
+        that chapter's fill. Put a used run's ``key`` in the spec of every run here that depends
+        on it, so that they go stale together."""
+        source = self.source.parent / f"{chapter}.py"
+        if not source.exists():
+            raise FileNotFoundError(f"{self.chapter} uses runs of {chapter}, but {source} is missing")
+        ingredients = Ingredients.of(source, self.shared_dir)
+        path = self.folder / chapter / "manifest.json"
+        manifest = json.loads(path.read_text()) if path.exists() else {}
+        if not manifest and not _inside(self.folder, COMMITTED) and self.profile != "smoke":
+            path = COMMITTED / chapter / "manifest.json"  # another machine's store: the book's
+            manifest = json.loads(path.read_text()) if path.exists() else {}
+        asked = manifest.get("runs", {})
+        policy = manifest.get("dtype_policy", dtype_policy())
+        out, lacking = {}, []
+        for name in names:
+            if name not in asked:
+                lacking.append(f"{name} (not asked for by {chapter}'s last execution)")
+                continue
+            spec = asked[name]["spec"]
+            state, run = run_state(self.folder, ingredients, name, spec, policy)
+            if state != "stored" and self.profile != "smoke" and not _inside(self.folder,
+                                                                             COMMITTED):
+                there = run_state(COMMITTED, ingredients, name, spec, policy, any_engine=True)
+                if there[0] == "stored":
+                    state, run = there
+            if state == "stored":
+                out[name] = run
+            else:
+                lacking.append(f"{name} ({state})")
+        if lacking:
+            raise MissingRuns(
+                f"{self.chapter} uses runs of {chapter} that the store at {self.folder} does not "
+                f"hold for {chapter}'s current code: {', '.join(lacking)}. Fill {chapter} first: "
+                f"python -m shared.publish book/chapters/{chapter}.py --fill --for 2h --profile "
+                f"{self.profile}")
+        self.used.update({f"{chapter}/{n}": r for n, r in out.items()})
         return out
 
     def key_ingredients(self) -> dict:
@@ -407,7 +451,8 @@ class ChapterStore:
                 "engines": count("engine"), "dtype_policies": count("dtype_policy"),
                 "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
                 "wall_s": round(sum(r.provenance["wall_s"] for r in runs), 1),
-                "keys": {r.name: r.key for r in runs}}
+                "keys": {(r.name if r.chapter == self.chapter else f"{r.chapter}/{r.name}"):
+                         r.key for r in runs}}
 
     def finish(self) -> dict:
         self._write_manifest(prune=True)

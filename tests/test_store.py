@@ -311,14 +311,16 @@ def test_published_notebooks_use_current_stored_runs():
         runs = (prov.get("runs") or {}) if prov.get("profile") in ("cpu", "full") else {}
         if not runs.get("keys"):
             continue
-        ingredients = Ingredients.of(path.with_suffix(".py"))
-        for name, key in runs["keys"].items():
-            run = store.read_run(store.COMMITTED / path.stem / name)
-            assert run is not None, f"{path.stem} used run {name}, which the store no longer holds"
-            assert run.key == key, f"{path.stem}/{name}: the store holds another version"
+        for used, key in runs["keys"].items():  # "name", or "chapter/name" of another's run
+            chapter, _, name = used.rpartition("/")
+            chapter = chapter or path.stem
+            ingredients = Ingredients.of(path.with_name(f"{chapter}.py"))
+            run = store.read_run(store.COMMITTED / chapter / name)
+            assert run is not None, f"{path.stem} used run {used}, which the store no longer holds"
+            assert run.key == key, f"{path.stem} used {used}: the store holds another version"
             status, _ = store.run_state(store.COMMITTED, ingredients, name, run.spec,
                                         run.provenance["dtype_policy"])
-            assert status == "stored", f"{path.stem}/{name} is stale for today's code: fill it"
+            assert status == "stored", f"{chapter}/{name} is stale for today's code: fill it"
 
 
 def test_run_key_changes_with_each_of_its_parts(chapter):
@@ -455,3 +457,21 @@ def test_cli_refuses_combinations_that_would_do_something_else(capsys):
         with pytest.raises(SystemExit):
             publish.main(argv)
         assert said in capsys.readouterr().err
+
+
+def test_a_chapter_uses_another_chapters_runs_only_while_they_are_current(chapter):
+    """A user of another chapter's runs (a GAN's generators, say) loads them from the store while
+    they are current for that chapter's code, and stops naming that chapter's fill otherwise."""
+    fill(chapter)  # tiny's runs and its manifest
+    user = chapter["source"].with_name("user.py")
+    user.write_text(CHAPTER.replace("train_tiny", "train_user"))
+    cs = store.ChapterStore("user", user, "cpu", shared_dir=chapter["shared"])
+    got = cs.uses("tiny", ["run-a1"])
+    assert got["run-a1"].metrics["score"] == 2.0
+    assert cs.summary()["keys"] == {"tiny/run-a1": got["run-a1"].key}
+    with pytest.raises(store.MissingRuns, match=r"run-zz \(not asked for"):
+        cs.uses("tiny", ["run-zz"])
+    edit(chapter["source"], "2.0 * spec", "3.0 * spec")  # tiny's code changed: its runs stale
+    with pytest.raises(store.MissingRuns, match=r"run-a1 \(stale\).*Fill tiny first"):
+        store.ChapterStore("user", user, "cpu", shared_dir=chapter["shared"]).uses(
+            "tiny", ["run-a1"])
