@@ -764,7 +764,7 @@ contenders = {"the regressor": compare_rows["enhanced regressor (first seed)"],
               "the digit reader": read}
 not_learned = [name for name, row in contenders.items() if row["reading"] != "learned"]
 test_text = (f"McNemar's exact test on the {only_read + only_reg} images where they "
-             f"disagree, p = {p_exact:.2g}")
+             f"disagree, p {'< 0.001' if p_exact < 0.001 else f'= {p_exact:.2g}'}")
 if not_learned:
     exact_reading = (" and ".join(not_learned)
                      + (" have" if len(not_learned) > 1 else " has")
@@ -905,8 +905,8 @@ def beside_row(quantity, ours, again, c, record):
               "yes" if abs(c - record["reported"]) <= record["interval"] else "no")
     row = {"quantity": quantity, "ours": float(np.mean(ours)), "predicted again": None,
            "constant predictor": c, "constant inside the interval": inside}
-    if again is None:
-        return row | {"reading": learned([o < c for o in np.atleast_1d(ours)])}
+    if again is None:  # the first epoch's training MSE: on the training images
+        return row | {"reading": learned([o < c for o in np.atleast_1d(ours)], "train")}
     split, preds = again
     errors = [np.mean(np.abs(p - y[split]) ** power) for p, power in preds]
     return row | {"predicted again": float(np.mean(errors)),
