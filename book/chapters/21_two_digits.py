@@ -335,7 +335,8 @@ print("train_run(spec): one run, trained only when the store lacks it")
 # %% [markdown]
 # Every run the chapter needs, most important first (the order a fill trains them in):
 # the report's own runs from the first seed, then the other seeds of the comparisons it
-# draws, then the extras for the ReLU question.
+# draws, then our extras (the ReLU question's longer runs and learning-rate sweep, batch
+# 128, SGD with momentum).
 
 # %%
 def spec(kind, opt="SGD", lr=None, batch=None, epochs=None, seed=None, momentum=0.0):
@@ -357,15 +358,15 @@ PLAN = (  # (tag, run): a run may serve several tags
     + [("batch", spec(k, batch=32)) for k in ("CNN", "SCNN2")]
     + [("best", spec("SCNN2", "Adam", 1e-4, epochs=B.best_epochs))]
     + [("adam 1e-3", spec(k, "Adam", 1e-3)) for k in B.adam3_models]
+    + [(tag, spec(k, opt, lr, seed=s)) for s in B.seeds[1:]
+       for tag, opt, lr, models in (("main", "SGD", None, KINDS),
+                                    ("adam", "Adam", 1e-4, B.adam_models))
+       for k in models]
     + [("long", spec(k, epochs=B.long_epochs)) for k in ("MLP", "MLP, no ReLU")]
     + [("sweep", spec(k, lr=lr)) for k in ("MLP", "MLP, no ReLU")
        for lr in B.sweep_lrs if lr != B.sgd_lr]
     + [("batch", spec(k, batch=128)) for k in ("CNN", "SCNN2")]
-    + [("momentum", spec(k, momentum=0.9)) for k in B.adam3_models]
-    + [(tag, spec(k, opt, lr, seed=s)) for s in B.seeds[1:]
-       for tag, opt, lr, models in (("main", "SGD", None, KINDS),
-                                    ("adam", "Adam", 1e-4, B.adam_models))
-       for k in models])
+    + [("momentum", spec(k, momentum=0.9)) for k in B.adam3_models])
 specs = dict(run for _, run in PLAN)
 print(f"{len(specs)} runs; SGD: learning rate {B.sgd_lr:g}, no momentum; Adam: "
       f"learning rate 1e-4 (and 1e-3); batch {B.batch_size}, {B.epochs} epochs unless "
