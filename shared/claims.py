@@ -26,7 +26,9 @@ RULE = (
     "test images; plus the precision the report printed), and (2) the run-to-run spread of our "
     "seeds: t(0.975, n−1) · s · √(1/n_report + 1/n), with s our seeds' sd, n their number and "
     "n_report the runs behind the report's number (1 unless it averages folds or seeds). With one "
-    "run of ours there is no seed term, and the row says so. *agrees*: |report − ours| ≤ h; "
+    "run of ours our seeds give no seed term: the row either says so or borrows the run-to-run "
+    "spread measured on other runs of the same network (the same formula, with that spread's "
+    "degrees of freedom), and names where it comes from. *agrees*: |report − ours| ≤ h; "
     "*differs*: beyond it."
 )
 BUDGETS = {"report": "at the report's budget", "reduced": "at a reduced budget"}
@@ -38,11 +40,16 @@ class Tolerance:
 
     ``value`` is absolute, or a fraction of the reported value when ``relative`` is true. Build one
     from a reason with the class methods; :meth:`stated` takes any other reason, written out.
+    ``borrowed_seed_term`` and ``borrowed_from`` are set by :meth:`with_spread` (the seed term
+    already inside ``value`` and where its spread was measured), so that a single run's row can
+    show that term as its seed spread.
     """
 
     value: float
     basis: str
     relative: bool = False
+    borrowed_seed_term: float | None = None
+    borrowed_from: str = ""
 
     @classmethod
     def exact(cls, what: str = "a count") -> Tolerance:
@@ -175,7 +182,8 @@ class Tolerance:
         return cls(math.hypot(base.value, seed),
                    f"{base.basis}; in quadrature with the run-to-run spread measured in {source} "
                    f"(sd {sd:.4g}, {df} degrees of freedom): t(0.975, {df}) · sd · "
-                   f"√(1/{n_report} + 1/{n}) = {seed:.4g}")
+                   f"√(1/{n_report} + 1/{n}) = {seed:.4g}",
+                   borrowed_seed_term=seed, borrowed_from=source)
 
     @classmethod
     def stated(cls, value: float, basis: str, relative: bool = False) -> Tolerance:
@@ -290,6 +298,7 @@ class Comparison:
             "judged": not self.unjudged, "unjudged": self.unjudged,
             "budget": self.budget or "report", "fact": bool(self.fact),
             "reported_text": self.reported_text,
+            "borrowed_seed_term": t.borrowed_seed_term, "borrowed_from": t.borrowed_from,
         }
         return record | claim_interval(record)
 
@@ -355,11 +364,22 @@ def claim_text(r: dict) -> dict:
     if r["sd"] is not None:
         shown += f" ±\u00a0{_delta(r['sd'], kind, dec, signed=False)} (n={r['n']})"
     if r["judged"]:
-        tol = "±\u00a0" + _delta(r["tolerance"], kind, dec, signed=False)
-        seed = ("—" if r["t_quantile"] is None
-                else "±\u00a0" + _delta(r["seed_term"], kind, dec, signed=False))
+        borrowed = r.get("borrowed_seed_term")  # records stored before the field: None
+        if r["n"] < 2 and borrowed is not None:
+            # one run of ours, the seed term borrowed (already inside the tolerance): show it
+            # apart, the measurement part alone as the tolerance
+            measured = math.sqrt(max(r["tolerance"] ** 2 - borrowed ** 2, 0.0))
+            tol = "±\u00a0" + _delta(measured, kind, dec, signed=False)
+            seed = "±\u00a0" + _delta(borrowed, kind, dec, signed=False) + " (borrowed)"
+            basis = (r["tolerance_basis"] + "; one run of ours: the seed term is the spread "
+                     f"borrowed from {r.get('borrowed_from') or 'other runs'}")
+        else:
+            tol = "±\u00a0" + _delta(r["tolerance"], kind, dec, signed=False)
+            seed = ("—" if r["t_quantile"] is None
+                    else "±\u00a0" + _delta(r["seed_term"], kind, dec, signed=False))
+            basis = r["tolerance_basis"] + ("" if r["n"] >= 2
+                                            else "; one run of ours: no seed term")
         half = "±\u00a0" + _delta(r["interval"], kind, dec, signed=False)
-        basis = r["tolerance_basis"] + ("" if r["n"] >= 2 else "; one run of ours: no seed term")
         if r.get("fact"):
             basis += "; a structural fact, counted apart from the report's results"
     else:

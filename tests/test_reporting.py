@@ -154,6 +154,33 @@ def test_a_reported_range_or_bound_shows_as_the_report_wrote_it():
     assert claim_text(old)["reported"] == "1.00"
 
 
+def test_a_single_run_with_a_borrowed_spread_says_so_and_shows_the_term():
+    from shared.reporting import RULE, claim_text, t_quantile
+
+    base = Tolerance.binomial(0.97, 4000, printed=0.005)
+    tol = Tolerance.with_spread(base, sd=0.004, df=2, source="CNN's SGD seeds at batch 64")
+    seed = t_quantile(3) * 0.004 * 2 ** 0.5
+    assert tol.borrowed_seed_term == pytest.approx(seed)
+    r = Comparison("CNN, SGD, batch 32: test accuracy, top", 0.97, [0.962], tol,
+                   kind="percent", decimals=1).record()
+    cells = claim_text(r)
+    assert cells["basis"].endswith("; one run of ours: the seed term is the spread borrowed "
+                                   "from CNN's SGD seeds at batch 64")
+    assert "no seed term" not in cells["basis"]
+    assert cells["seed spread"] == f"±\u00a0{100 * seed:.2f}\u00a0pt (borrowed)"
+    # the tolerance column shows the measurement part; the interval combines the two
+    assert cells["tolerance"] == f"±\u00a0{100 * base.value:.2f}\u00a0pt"
+    assert cells["interval"] == f"±\u00a0{100 * math.hypot(base.value, seed):.2f}\u00a0pt"
+    # a single run without a borrowed spread still says it has none
+    plain = claim_text(Comparison("q", 0.97, [0.962], base, kind="percent").record())
+    assert plain["basis"].endswith("; one run of ours: no seed term")
+    assert plain["seed spread"] == "—"
+    # a record stored before the fields existed renders as before
+    old = {k: v for k, v in r.items() if k not in ("borrowed_seed_term", "borrowed_from")}
+    assert claim_text(old)["basis"].endswith("; one run of ours: no seed term")
+    assert "borrows the run-to-run spread" in RULE
+
+
 def test_relative_tolerance_scales_with_the_reported_value():
     tol = Tolerance.stated(0.2, "20 % of the value", relative=True)
     assert Comparison("loss", 0.010, 0.0119, tol).verdict() == "agrees"
