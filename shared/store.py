@@ -9,8 +9,11 @@ A chapter hands the store its runs' specs and the function that trains one::
 
 ``train_fold(spec)`` trains one run and returns a dict: ``fit`` (the :class:`shared.training.Run`
 of its ``fit``), ``metrics`` (numbers), optionally ``arrays`` (small NumPy arrays the page needs),
-``weights`` (a model whose weights a later notebook needs; stored as float16) and ``steps`` (the
-training steps, for the cost per step). It must be defined in a code cell tagged ``train``.
+``weights`` (a model whose weights a later notebook needs; stored as float16), ``steps`` (the
+training steps, for the cost per step) and ``dtype_policy`` (only where the trainer sets a policy of
+its own for the run, e.g. ``mixed_float16`` from its spec, and resets it before returning: the
+provenance then records that policy instead of the global one). It must be defined in a code cell
+tagged ``train``.
 
 Where runs live: ``book/store/<chapter>/<name>/`` (``run.json`` and ``arrays.npz``), committed. Each
 run carries its key (:func:`run_key`) and its provenance; a run is *current* while the key computed
@@ -366,7 +369,8 @@ class ChapterStore:
         prov = {
             "device": device_description(), "engine": engine(), "backend": keras.backend.backend(),
             "keras_version": keras_version(), "numpy_version": np.__version__,
-            "dtype_policy": dtype_policy(), "profile": self.profile,
+            "dtype_policy": str(result.get("dtype_policy") or dtype_policy()),
+            "profile": self.profile,
             "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
             "git_commit": git_commit(self.source.parent), "wall_s": round(wall, 2),
             "fit_wall_s": round(fit.wall_time, 2) if fit is not None else None,

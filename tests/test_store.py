@@ -117,6 +117,18 @@ def test_fill_stores_then_reuses(chapter):
     assert run_json["status"] == "complete" and run_json["spec"] == {"a": 1}
 
 
+def test_provenance_records_the_policy_a_trainer_set_for_its_run(chapter):
+    cs = open_store(chapter)
+    plain = cs._train("run-a1", {"a": 1}, chapter["train"], "g")
+    assert plain.provenance["dtype_policy"] == "float32"
+
+    def own_policy(spec):  # a trainer that set mixed_float16 for its run and reset it
+        return chapter["train"](spec) | {"dtype_policy": "mixed_float16"}
+
+    mixed = cs._train("run-a2", {"a": 2}, own_policy, "g")
+    assert mixed.provenance["dtype_policy"] == "mixed_float16"
+
+
 def retrained(c) -> int:
     before = len(c["calls"])
     fill(c)
