@@ -39,10 +39,11 @@
 # :class: tip
 # Download {download}`the source (.py) <11_spoken_digits_mfcc_seeds.py>` or
 # {download}`the notebook (.ipynb) <11_spoken_digits_mfcc_seeds.ipynb>`. In a clone of
-# the book's repository, `pip install -e .`; then `python -m shared.publish
-# book/chapters/11_spoken_digits_mfcc_seeds.py --fill --for 1h` trains whatever runs of
-# the `cpu` budget below the run store lacks (it stops at a run boundary and can be
-# started again), and the same command without `--fill --for 1h` then executes the
+# the book's repository, `pip install -e .`; then
+# `python -m shared.publish book/chapters/11_spoken_digits_mfcc_seeds.py` with
+# `--fill --for 1h` trains whatever runs of the `cpu` budget below the run store lacks
+# (it stops at a run boundary and can be started again), and the same command without
+# `--fill --for 1h` then executes the
 # page with every run loaded from the store, training nothing (`--profile full` for
 # every bottleneck size, approach B's repeats and the held-out speakers). Adding
 # `--profile smoke --out try.ipynb` runs the same code on one epoch of training in a

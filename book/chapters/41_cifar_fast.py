@@ -419,7 +419,9 @@ report_runs = [st for (r, _), st in by.items() if r == "report"]
 if report_runs:
     report_steps = 45 * math.ceil(40_000 / 32)  # the report's 45 epochs, 40,000 images
     per_epoch = [t / math.ceil(st.spec["n_train"] / st.spec["batch_size"])
-                 for st in report_runs for t in st.provenance["epoch_train_s"][1:]]
+                 for st in report_runs
+                 for t in (st.provenance["epoch_train_s"][1:]
+                           or st.provenance["epoch_train_s"])]
     report_rate = (f"At the report's recipe's measured rates ({min(per_epoch):.2f} to "
                    f"{max(per_epoch):.2f} s a step at batch 32, from its fastest and "
                    "slowest epochs after the first), the report's 45 epochs of 40,000 "
