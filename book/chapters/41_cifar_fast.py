@@ -389,8 +389,8 @@ by = {(st.spec["recipe"], st.spec["seed"]): st for st in stored.values()}
 
 # %%
 spent = pd.DataFrame([
-    {"run": n, "trained on": p["device"], "engine": p["engine"], "date": p["date"],
-     "epochs": st.spec["epochs"], "batch": st.spec["batch_size"],
+    {"run": n, "trained on": p["device"], "epochs": st.spec["epochs"],
+     "batch": st.spec["batch_size"],
      "training steps": p["steps"], "training (min)": p["train_s"] / 60,
      "s per step": p["s_per_step"],
      "ms per image": 1000 * p["train_s"] / (st.spec["epochs"] * st.spec["n_train"]),
