@@ -751,7 +751,7 @@ def train_mixed(spec):
     finally:
         keras.mixed_precision.set_global_policy("float32")
     steps = r.epochs * math.ceil(len(y["train"]) / spec["batch_size"])
-    return {"fit": r, "steps": steps,
+    return {"fit": r, "steps": steps, "dtype_policy": spec["policy"],
             "metrics": {"test_accuracy": test_acc, "loss_scale": scale,
                         "epochs": r.epochs}}
 
@@ -771,7 +771,7 @@ def train_pure(spec):
                 label=f"CBAM, {spec['policy']}", log=False)
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    return {"fit": r, "steps": len(losses.losses),
+    return {"fit": r, "steps": len(losses.losses), "dtype_policy": spec["policy"],
             "metrics": {"steps_run": len(losses.losses)},
             "arrays": {"step_losses": np.array(losses.losses, dtype="float32")}}
 
