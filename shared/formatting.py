@@ -11,7 +11,7 @@ from shared import tables as _tables
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "running"
-    minutes, sec = divmod(float(seconds), 60)
+    minutes, sec = divmod(round(float(seconds), 1), 60)  # rounded first: never "60.0 s"
     return f"{int(minutes)} min {sec:04.1f} s" if minutes else f"{sec:.1f} s"
 
 

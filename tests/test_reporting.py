@@ -251,6 +251,8 @@ def test_table_is_one_style_with_numbers_right_aligned():
 def test_format_duration():
     assert format_duration(42.04) == "42.0 s"
     assert format_duration(125) == "2 min 05.0 s"
+    assert format_duration(119.96) == "2 min 00.0 s"  # rounded before the minutes split
+    assert format_duration(59.97) == "1 min 00.0 s"
     assert format_duration(None) == "running"
 
 
