@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -262,13 +263,21 @@ def write_tables() -> list[Path]:
     return [RUNS_TABLE, SCOREBOARD, CLAIMS_CSV]
 
 
+USES_CALL = re.compile(r'\.uses\(\s*"(\w+)"')
+
+
 def in_order(paths: list[Path]) -> list[Path]:
     """``paths`` in file order, except that a notebook whose models another one in the list loads
-    (``shared.training.handoff_maker``) runs before it."""
+    (``shared.training.handoff_maker``, or the store's ``runs.uses("<maker>", ...)``) runs before
+    it."""
     from shared.training import handoff_maker
 
+    def makers_of(q: Path) -> set[str]:
+        return {m for m in (handoff_maker(q), *USES_CALL.findall(q.read_text())) if m}
+
     paths = sorted(dict.fromkeys(paths), key=lambda p: p.name)
-    makers = [p for p in paths if any(handoff_maker(q) == p.stem != q.stem for q in paths)]
+    makers = [p for p in paths if any(p.stem in makers_of(q) and p.stem != q.stem
+                                      for q in paths)]
     rest = [p for p in paths if p not in makers]
     return makers + rest
 
