@@ -289,11 +289,17 @@ class ChapterStore:
             else:
                 lacking.append(f"{name} ({state})")
         if lacking:
+            fill = (f"python -m shared.publish book/chapters/{chapter}.py --fill --for 2h "
+                    f"--profile {self.profile}")
+            if self.profile == "smoke":  # each smoke run has its own store unless one is named
+                fill = (f"python -m shared.publish book/chapters/{chapter}.py --profile smoke "
+                        f"--out {chapter}-smoke.ipynb --store DIR, then this notebook with the "
+                        "same --store DIR (a smoke run trains in a fresh temporary store "
+                        "otherwise)")
             raise MissingRuns(
                 f"{self.chapter} uses runs of {chapter} that the store at {self.folder} does not "
                 f"hold for {chapter}'s current code: {', '.join(lacking)}. Fill {chapter} first: "
-                f"python -m shared.publish book/chapters/{chapter}.py --fill --for 2h --profile "
-                f"{self.profile}")
+                f"{fill}")
         self.used.update({f"{chapter}/{n}": r for n, r in out.items()})
         return out
 

@@ -487,3 +487,15 @@ def test_a_chapter_uses_another_chapters_runs_only_while_they_are_current(chapte
     with pytest.raises(store.MissingRuns, match=r"run-a1 \(stale\).*Fill tiny first"):
         store.ChapterStore("user", user, "cpu", shared_dir=chapter["shared"]).uses(
             "tiny", ["run-a1"])
+
+
+def test_a_smoke_user_of_another_chapters_runs_is_told_to_share_a_store(chapter, monkeypatch):
+    """At smoke, each execution trains in a fresh temporary store unless one is named: a user of
+    another chapter's runs finds them only in the store its maker's smoke run used (--store),
+    and a missing one names that command, not a smoke --fill without a store."""
+    user = chapter["source"].with_name("user.py")
+    user.write_text(CHAPTER.replace("train_tiny", "train_user"))
+    monkeypatch.delenv(store.STORE_ENV, raising=False)
+    cs = store.ChapterStore("user", user, "smoke", shared_dir=chapter["shared"])
+    with pytest.raises(store.MissingRuns, match=r"run-a1 \(not asked for.*--store DIR"):
+        cs.uses("tiny", ["run-a1"])
