@@ -266,15 +266,30 @@ def write_tables() -> list[Path]:
 USES_CALL = re.compile(r'\.uses\(\s*"(\w+)"')
 
 
+def makers_of(source: Path) -> set[str]:
+    """The chapters whose trained models the chapter file ``source`` loads: its data-cache hand-off
+    maker (``shared.training.handoff_maker``) and every chapter named in a ``runs.uses("<maker>",
+    ...)`` of the run store."""
+    from shared.training import handoff_maker
+
+    return {m for m in (handoff_maker(source), *USES_CALL.findall(source.read_text())) if m}
+
+
+def store_users(folder: Path) -> dict[str, set[str]]:
+    """For each chapter in ``folder`` whose stored runs others load (``runs.uses``), those others:
+    at the smoke profile each execution has its own temporary store, so a maker and its users must
+    be given one store folder (``BOOK_RUN_STORE``) to share."""
+    users: dict[str, set[str]] = {}
+    for q in sorted(folder.glob("*.py")):
+        for maker in set(USES_CALL.findall(q.read_text())) - {q.stem}:
+            users.setdefault(maker, set()).add(q.stem)
+    return users
+
+
 def in_order(paths: list[Path]) -> list[Path]:
     """``paths`` in file order, except that a notebook whose models another one in the list loads
     (``shared.training.handoff_maker``, or the store's ``runs.uses("<maker>", ...)``) runs before
     it."""
-    from shared.training import handoff_maker
-
-    def makers_of(q: Path) -> set[str]:
-        return {m for m in (handoff_maker(q), *USES_CALL.findall(q.read_text())) if m}
-
     paths = sorted(dict.fromkeys(paths), key=lambda p: p.name)
     makers = [p for p in paths if any(p.stem in makers_of(q) and p.stem != q.stem
                                       for q in paths)]
