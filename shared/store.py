@@ -91,7 +91,9 @@ ONLY_ENV = "BOOK_STORE_ONLY"
 EXPECT_KEY_ENV = "BOOK_STORE_EXPECT_KEY"
 WORKER_ENV = "BOOK_STORE_WORKER"
 MODES = ("publish", "fill", "verify", "plan")
-#: a fill starts a run only when its estimate, times this, ends before the deadline
+#: a fill starts a run only when its estimate, times this, ends before the deadline; a run that
+#: does not fit is passed over for a later run of the same stage that does, and the fill stops
+#: at the end of that stage
 FILL_MARGIN = 1.2
 #: the longest one run may take at the cpu profile (a working session); longer is for a GPU
 MAX_RUN_S = {"cpu": 90 * 60}
@@ -209,7 +211,7 @@ class ChapterStore:
                              f"before {only}'s: the client sends a stage only once the earlier "
                              "ones are stored")
         verify = os.environ.get(VERIFY_ENV) if self.mode == "verify" else None
-        out = {}
+        out, passed_over = {}, []
         for i, (name, spec) in enumerate(specs.items(), start=1):
             status, run = states[name]
             group = groups.get(name, "")
@@ -236,15 +238,26 @@ class ChapterStore:
                                   "run: reduce the budget, or fill it on a GPU")
             if self.deadline is not None:
                 left = self.deadline - time.time()
-                if left <= 0 or (guess is not None and guess * FILL_MARGIN > left):
-                    raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
-                                      f"{_duration(max(left, 0))} left in this fill: stopped here")
+                if left <= 0 or guess is None and passed_over:
+                    break  # no time left, or an unknown cost after a run passed over
+                if guess is not None and guess * FILL_MARGIN > left:
+                    # too long for what is left: a later run of this stage may still fit
+                    passed_over.append(f"{name} (about {_duration(guess)})")
+                    continue
             left_text = ("" if self.deadline is None
                          else f"; {_duration(max(self.deadline - time.time(), 0))} left in the fill")
             print(f"[store] {self.chapter}/{name} ({i}/{len(specs)}{', ' + group if group else ''})"
                   f": {'re-training a stale run' if status == 'stale' else 'training'}"
                   f" (estimate {_duration(guess) if guess else 'unknown'}{left_text})", flush=True)
             out[name] = self._train(name, spec, train, group)
+        unfilled = [n for n, (st, _) in states.items() if st != "stored" and n not in out]
+        if self.mode == "fill" and unfilled:  # the deadline came first: stop at this stage
+            left = max(self.deadline - time.time(), 0) if self.deadline is not None else 0
+            raise FillStopped(
+                f"{self.chapter}: {len(unfilled)} run(s) of this stage left for a later fill, "
+                f"{_duration(left)} left in this one"
+                + (f"; passed over as too long for the time left: {', '.join(passed_over)}"
+                   if passed_over else f"; the next: {unfilled[0]}"))
         self.used.update(out)
         if self.mode != "fill" or all(s == "stored" for s, _ in states.values()):
             label = group if isinstance(group, str) else ""

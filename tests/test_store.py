@@ -178,6 +178,17 @@ def test_each_ingredient_invalidates_and_presentation_does_not(chapter, monkeypa
     assert chapter["calls"][before:] == [{"a": 3}]
 
 
+def test_fill_passes_over_a_run_too_long_for_the_time_left(chapter, monkeypatch):
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 60))
+    cs = open_store(chapter)
+    with pytest.raises(store.FillStopped, match=r"passed over .*run-a1") as err:
+        cs.get(SPECS, chapter["train"], estimate_s={"run-a1": 100, "run-a2": 10})
+    assert "run-a2" not in str(err.value)
+    assert chapter["calls"] == [{"a": 2}]  # run-a2 only
+    assert cs.state("run-a2", SPECS["run-a2"])[0] == "stored"
+    assert cs.state("run-a1", SPECS["run-a1"])[0] == "missing"
+
+
 def test_publish_mode_names_missing_and_stale_runs(chapter):
     fill(chapter)
     edit(chapter["source"], "2.0 * spec", "3.0 * spec")

@@ -536,8 +536,9 @@ for generated, reported in REPORT.items():
                            unjudged=same if values else
                            f"not run at the {B.profile} profile (its augmented runs "
                            f"add {B.generated:,} per digit)"))
-display(table(comparison_table(rows).rename(columns={"basis": "why not judged"}),
-              index=False))
+shown = comparison_table(rows).rename(columns={"basis": "why not judged"})
+display(table(shown[["quantity", "reported", "reproduced", "difference",
+                     "why not judged"]], index=False))  # unjudged: no interval to show
 
 # %% [markdown]
 # ## What it shows

@@ -441,9 +441,10 @@ def steps_of(s):
 # The probe's short burst reads low against whole runs (validation and scoring
 # included), so a model with a stored run is estimated from its runs' measured wall
 # time per training image (the mean over its stored runs); the probe serves the others.
+states = {name: runs.state(name, s) for name, s in specs.items()}
 measured = {}
 for name, s in specs.items():
-    state, done = runs.state(name, s)
+    state, done = states[name]
     if state == "stored":
         per_image = done.provenance["wall_s"] / (s["epochs"] * len(y["train"]))
         measured.setdefault(s["model"], []).append(per_image)
@@ -455,7 +456,7 @@ print("cost per training image from stored runs: "
       + (", ".join(f"{k} {1000 * np.mean(v):.2f} ms" for k, v in measured.items())
          or "none"))
 groups = {name: f"{s['model']}, {s['optimizer']}" for name, s in specs.items()}
-held = {name: runs.state(name, s)[0] == "stored" for name, s in specs.items()}
+held = {name: states[name][0] == "stored" for name in specs}
 plan = pd.DataFrame([{"kind of run": tag, "in the store": "yes" if held[n] else "no",
                       "steps": steps_of(s), "estimate (s)": estimates[n]}
                      for tag, (n, s) in PLAN])

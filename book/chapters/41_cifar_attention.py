@@ -35,7 +35,7 @@
 # number with its kind. The attention layer, as
 # Keras applies it to a 4-D feature map, attends within each row of the image only. The
 # search is re-run in {doc}`41_cifar_tuning`, the attention question over seeds in
-# {doc}`41_cifar_attention_variants`, and the same model with a faster recipe in
+# {doc}`41_cifar_attention_variants`, and the same model with another training recipe in
 # {doc}`41_cifar_fast`.
 #
 # ```{admonition} Run this chapter yourself
