@@ -120,7 +120,8 @@ B = budget(
               full_gan="dcgan_full-nall-e75-s1"),
     cpu=dict(full_gan="dcgan_full-nall-e9-s1"),
     why=dict(full_gan="13_gan's cpu run: the GAN on all of MNIST trained for 9 of the "
-                      "report's 75 epochs, what one 90-minute run on two cores holds"),
+                      "report's 75 epochs, about 80 minutes on two cores (the three "
+                      "notebooks have about 10 CPU-hours)"),
     smoke=dict(seeds=[1, 2], real=[300], generated=[30], test_per_class=200, epochs=1,
                batch_size=32, specific_gans={300: "dcgan_300-n20-e1-s1"},
                full_gan="dcgan_full-n50-e1-s1"),

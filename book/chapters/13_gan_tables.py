@@ -125,9 +125,10 @@ B = budget(
     cpu=dict(full_gan="dcgan_full-nall-e9-s1",
              pipeline_gan="dcgan_300_aug-n300+a1000-e42-s1"),
     why=dict(full_gan="13_gan's cpu run: the GAN on all of MNIST trained for 9 of the "
-                      "report's 75 epochs, what one 90-minute run on two cores holds",
+                      "report's 75 epochs, about 80 minutes on two cores (the three "
+                      "notebooks have about 10 CPU-hours)",
              pipeline_gan="13_gan's cpu run: the pipeline GAN trained for 42 of our "
-                          "reading's 100 epochs, what one 90-minute run holds"),
+                          "reading's 100 epochs, about 80 minutes on two cores"),
     smoke=dict(real=[300], generated=[0, 30], test_per_class=200, epochs=1,
                batch_size=32, seed=1, pipeline_augmented=30,
                specific_gans={300: "dcgan_300-n20-e1-s1"},
