@@ -55,8 +55,8 @@
 # checkpoint; it stops at a run boundary or a checkpoint and can be started again),
 # and the same command without `--fill --for 2h` then executes the
 # page with every run loaded from the store, in minutes (`--profile full` for the full
-# budget, a GPU's work). `--profile smoke --out try.ipynb --store /tmp/gan-smoke`
-# runs a few-minute version in the store folder `/tmp/gan-smoke`, where the companion
+# budget, a GPU's work). `--profile smoke --out try.ipynb --store gan-smoke`
+# runs a few-minute version in the store folder `gan-smoke`, where the companion
 # notebooks' smoke runs (given the same `--store`) find its generators.
 # ```
 

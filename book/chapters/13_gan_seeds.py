@@ -47,7 +47,7 @@
 # runs the store lacks (it stops at a run boundary and can be started again), and the
 # same command without `--fill --for 2h` executes the page with every run loaded from
 # the store. For a few-minute version, run both notebooks with
-# `--profile smoke --out try.ipynb --store /tmp/gan-smoke` (the same `--store` for
+# `--profile smoke --out try.ipynb --store gan-smoke` (the same `--store` for
 # both, {doc}`13_gan` first: the smoke runs live in that folder).
 # ```
 
