@@ -470,9 +470,10 @@ print("train_gan(spec, part), train_reference(spec): one run each, trained only 
 # One stored run per GAN and one for the reference classifier, each trained only when
 # the store lacks it (a fill); a publication loads them all. A run's name gives its
 # GAN, its real images per digit (`all`: all of MNIST) and augmented ones, its epochs
-# and its seed. A fill trains them in the order listed, the cheapest first; the fill's
-# estimate of each run (used only to stop it at a run boundary) comes from the step
-# costs measured when this budget was set.
+# and its seed. A fill trains them in the order listed, the cheapest first; a GAN's run
+# that outlasts the fill pauses at a checkpoint and the next fill goes on from it. The
+# fill's estimate of each run (used only to plan the fill) comes from the step costs
+# measured when this budget was set.
 
 # %% tags=["hide-output"]
 glue("aux_steps", f"{B.aux_steps:,}")
