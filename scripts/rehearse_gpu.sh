@@ -83,20 +83,29 @@ rehearse_one() {
 }
 rehearse_job() {  # one or more chapters, in order (a maker of handed-on models before its users)
   local chapter
+  # one run store for the job: a user of another chapter's stored runs (runs.uses) finds them
+  export BOOK_RUN_STORE="$work/stores/$(basename "$1" .py)"
+  mkdir -p "$BOOK_RUN_STORE"
   for chapter in "$@"; do rehearse_one "$chapter" || return 1; done
 }
 export -f rehearse_one rehearse_job missing
 export work
 # The jobs: the chapters a GPU call publishes (scripts/gpu-chapters.txt), or every chapter with
 # REHEARSAL_ALL=1 (before re-publishing others on the GPU). Chapters that hand trained models on
-# (shared.training.save_handoff / load_handoff) share one job, their maker first.
+# (shared.training.save_handoff / load_handoff, or the run store's runs.uses) share one job, their maker first.
 jobs=$(REHEARSAL_ALL="${REHEARSAL_ALL:-}" python - <<'PY'
 import os
 from pathlib import Path
 
-from shared.training import handoff_maker
+from shared.publish import makers_of
 
 chapters = {py.stem: py for py in sorted(Path("book/chapters").glob("*.py"))}
+
+
+def handoff_maker(py):  # the chapter whose models it loads (data cache or run store), if any
+    return min(makers_of(py) - {py.stem}, default=None)
+
+
 listed = [line.strip() for line in Path("scripts/gpu-chapters.txt").read_text().splitlines()
           if line.strip() and not line.startswith("#")]
 unknown = [stem for stem in listed if stem not in chapters]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.checkpoint import Part
 from shared.formatting import format_duration
 from shared.runkey import Ingredients, engine, keras_version, run_key
 from shared.store import (
@@ -37,6 +38,7 @@ from shared.store import (
     VERIFY_ENV,
     VERIFY_OUT_ENV,
     StoredRun,
+    checkpoint_folder,
     read_run,
     run_state,
     stored_runs,
@@ -123,8 +125,14 @@ def chapter_status(chapter: str, folder: Path = COMMITTED) -> dict:
     rows, by_group = [], {}
     for name, entry in man["runs"].items():
         status, run = run_state(folder, ingredients, name, entry["spec"], man["dtype_policy"])
-        rows.append({"name": name, "group": entry["group"], "status": status, "run": run,
-                     "estimate_s": entry.get("estimate_s")})
+        row = {"name": name, "group": entry["group"], "status": status, "run": run,
+               "estimate_s": entry.get("estimate_s"), "done": None}
+        if entry.get("resumable") and status != "stored":  # a run in parts: how far it got
+            key = run_key(ingredients, name, entry["spec"], policy=man["dtype_policy"],
+                          keras=keras_version(), engine=engine())
+            row["done"] = Part.info(checkpoint_folder(folder, man["profile"], chapter, name,
+                                                      key)).get("done")
+        rows.append(row)
         if run is not None:
             by_group.setdefault(entry["group"], []).append(run.provenance["wall_s"])
     for r in rows:
@@ -133,6 +141,8 @@ def chapter_status(chapter: str, folder: Path = COMMITTED) -> dict:
                 r["estimate_s"] = r["run"].provenance["wall_s"]
             elif by_group.get(r["group"]):
                 r["estimate_s"] = float(np.mean(by_group[r["group"]]))
+        if r["done"] and r["estimate_s"] is not None:
+            r["estimate_s"] *= 1.0 - r["done"]  # what is left of a run in parts
     todo = [r for r in rows if r["status"] != "stored"]
     return {"chapter": chapter, "on_store": True, "profile": man["profile"], "rows": rows,
             "stored": sum(r["status"] == "stored" for r in rows),
@@ -163,9 +173,11 @@ def print_status(chapters: list[str], folder: Path = COMMITTED, verbose: bool = 
             for r in s["rows"]:
                 where = r["run"].provenance["device"] if r["run"] is not None else ""
                 est = format_duration(r["estimate_s"]) if r["estimate_s"] else ""
-                print(f"  {r['name']:28} {r['status']:8} {r['group']:24} {est:>12} {where}")
+                status = r["status"] if not r["done"] else f"{r['done']:.0%} done"
+                print(f"  {r['name']:28} {status:8} {r['group']:24} {est:>12} {where}")
     print("estimates: the chapter's own, else the stored or stale runs of the same group (on the "
-          "devices that trained them); a group not yet begun is unknown until its first run. "
+          "devices that trained them); a group not yet begun is unknown until its first run; a run "
+          "trained in parts shows what is left of it. "
           "Runs of later stages appear once the runs they depend on are stored.")
 
 

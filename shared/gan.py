@@ -29,6 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from shared.checkpoint import Part
 from shared.training import Run
 
 
@@ -249,7 +250,7 @@ class ConditionalGAN:
 
     # -- the loop ---------------------------------------------------------------------------------
     def fit(self, x, y, *, epochs: int, batch_size: int, seed: int = 0, log: bool = True,
-            log_every: int = 1, label: str = "", stream=None) -> Run:
+            log_every: int = 1, label: str = "", stream=None, part: Part | None = None) -> Run:
         """Train for ``epochs`` passes over ``(x, y)`` in shuffled batches of ``batch_size``.
 
         ``x`` holds images in the generator's output range, ``y`` integer labels. The last partial
@@ -258,6 +259,13 @@ class ConditionalGAN:
         the fake labels are drawn from ``y`` (with replacement), so their class frequencies are the
         training set's.
         With ``log``, one line every ``log_every`` epochs (and after the last).
+
+        With ``part`` (:class:`shared.checkpoint.Part`, a run trained in parts), training goes on
+        from the part's checkpoint where there is one (every variable, optimiser slot, the noise
+        generator's state and the history are restored, so the result is the uninterrupted run's),
+        saves one at least every ``part.every_s`` seconds, and before an epoch that would pass the
+        part's deadline saves and raises :class:`shared.checkpoint.Paused`. The returned
+        ``wall_time`` then counts the earlier parts' training too.
         """
         x = np.asarray(x, dtype="float32")
         y = np.asarray(y).astype("int32").reshape(-1)
@@ -271,11 +279,23 @@ class ConditionalGAN:
                              f"got {y.min()}..{y.max()}")
         rng = np.random.default_rng(seed)
         steps = len(x) // batch_size
-        state = self._state() if self._stateless else None
         history = {k: [] for k in METRICS}
         stream = stream or sys.stdout
+        first, before = 0, 0.0
+        which = {"epochs": epochs, "images": len(x), "batch_size": batch_size, "seed": seed}
+        saved = part.load("gan") if part is not None else None
+        if saved is not None:
+            arrays, st = saved
+            if st["run"] != which:
+                raise ValueError(f"{label or 'GAN'}: the checkpoint in {part.folder} is of "
+                                 f"another run ({st['run']}, not {which}): remove it")
+            self._restore(arrays)
+            rng.bit_generator.state = st["rng"]
+            history, first, before = st["history"], int(st["epoch"]), float(st["wall_s"])
+            stream.write(f"resumed at epoch {first + 1}/{epochs} from {part.folder}\n")
+        state = self._state() if self._stateless else None
         start = time.perf_counter()
-        for epoch in range(epochs):
+        for epoch in range(first, epochs):
             t = time.perf_counter()
             order = rng.permutation(len(x))
             sums = np.zeros(len(METRICS))
@@ -297,8 +317,45 @@ class ConditionalGAN:
                              f"  D right on real {history['d_real_acc'][-1]:.0%}, on fake "
                              f"{history['d_fake_acc'][-1]:.0%}  {time.perf_counter() - t:.1f} s\n")
                 stream.flush()
+            if part is not None and epoch + 1 < epochs:
+                late = part.out_of_time(time.perf_counter() - t)
+                if late or part.due():
+                    part.save("gan", self._arrays(state),
+                              {"run": which, "epoch": epoch + 1, "rng": rng.bit_generator.state,
+                               "history": history,
+                               "wall_s": before + time.perf_counter() - start},
+                              done=(epoch + 1) / epochs)
+                if late:
+                    raise part.pause(f"epoch {epoch + 1} of {epochs}")
         self._write_back(state)
-        return Run(history=history, wall_time=time.perf_counter() - start, label=label)
+        return Run(history=history, wall_time=before + time.perf_counter() - start, label=label)
+
+    # -- checkpoints (a run in parts) -------------------------------------------------------------
+    def _groups(self):
+        G, D = self.generator, self.discriminator
+        return {"g_tr": G.trainable_variables, "g_nt": G.non_trainable_variables,
+                "d_tr": D.trainable_variables, "d_nt": D.non_trainable_variables,
+                "g_opt": self.g_optimizer.variables, "d_opt": self.d_optimizer.variables}
+
+    def _arrays(self, state):
+        """Every variable the training changes, as NumPy arrays named ``<group>.<index>``."""
+        self._write_back(state)  # JAX: the step's values into the variables (TensorFlow: there)
+        return {f"{group}.{i}": np.asarray(ops.convert_to_numpy(v.value))
+                for group, variables in self._groups().items()
+                for i, v in enumerate(variables)}
+
+    def _restore(self, arrays):
+        for group, variables in self._groups().items():
+            saved = sorted((k for k in arrays if k.rsplit(".", 1)[0] == group),
+                           key=lambda k: int(k.rsplit(".", 1)[1]))
+            if len(saved) != len(variables):
+                raise ValueError(f"checkpoint: {len(saved)} arrays for {group}, the networks have "
+                                 f"{len(variables)} variables there")
+            for k, variable in zip(saved, variables, strict=True):
+                if tuple(arrays[k].shape) != tuple(variable.shape):
+                    raise ValueError(f"checkpoint: {k} has shape {arrays[k].shape}, the variable "
+                                     f"{variable.path} {tuple(variable.shape)}")
+                variable.assign(arrays[k])
 
 def generate(generator: keras.Model, labels, noise_dim: int, seed: int = 0,
              batch_size: int = 1000) -> np.ndarray:

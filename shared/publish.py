@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -262,13 +263,36 @@ def write_tables() -> list[Path]:
     return [RUNS_TABLE, SCOREBOARD, CLAIMS_CSV]
 
 
-def in_order(paths: list[Path]) -> list[Path]:
-    """``paths`` in file order, except that a notebook whose models another one in the list loads
-    (``shared.training.handoff_maker``) runs before it."""
+USES_CALL = re.compile(r'\.uses\(\s*"(\w+)"')
+
+
+def makers_of(source: Path) -> set[str]:
+    """The chapters whose trained models the chapter file ``source`` loads: its data-cache hand-off
+    maker (``shared.training.handoff_maker``) and every chapter named in a ``runs.uses("<maker>",
+    ...)`` of the run store."""
     from shared.training import handoff_maker
 
+    return {m for m in (handoff_maker(source), *USES_CALL.findall(source.read_text())) if m}
+
+
+def store_users(folder: Path) -> dict[str, set[str]]:
+    """For each chapter in ``folder`` whose stored runs others load (``runs.uses``), those others:
+    at the smoke profile each execution has its own temporary store, so a maker and its users must
+    be given one store folder (``BOOK_RUN_STORE``) to share."""
+    users: dict[str, set[str]] = {}
+    for q in sorted(folder.glob("*.py")):
+        for maker in set(USES_CALL.findall(q.read_text())) - {q.stem}:
+            users.setdefault(maker, set()).add(q.stem)
+    return users
+
+
+def in_order(paths: list[Path]) -> list[Path]:
+    """``paths`` in file order, except that a notebook whose models another one in the list loads
+    (``shared.training.handoff_maker``, or the store's ``runs.uses("<maker>", ...)``) runs before
+    it."""
     paths = sorted(dict.fromkeys(paths), key=lambda p: p.name)
-    makers = [p for p in paths if any(handoff_maker(q) == p.stem != q.stem for q in paths)]
+    makers = [p for p in paths if any(p.stem in makers_of(q) and p.stem != q.stem
+                                      for q in paths)]
     rest = [p for p in paths if p not in makers]
     return makers + rest
 

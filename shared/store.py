@@ -35,6 +35,11 @@ What ``get`` does depends on the profile and on the mode the publisher sets (``B
   first ``get`` with missing or stale runs, they are written to ``BOOK_STORE_PLAN_OUT`` (name, key,
   spec, group, estimate) and :class:`PlanStage` stops the notebook: those runs are one stage, which
   the cluster trains before the next stage can be planned.
+- a run longer than one working session can be trained in parts (``get(..., resumable=True)``: the
+  trainer is called as ``train(spec, part)`` with a :class:`shared.checkpoint.Part`): a fill starts
+  it whenever at least ``MIN_PART_S`` are left, the trainer saves a checkpoint in the data cache and
+  pauses before the part's deadline (the fill's, or ``MAX_RUN_S`` after the part began), and the
+  next fill goes on from there; the stored run records its parts and their summed training time.
 - ``fill`` with ``BOOK_STORE_ONLY`` (a cluster worker's task): only that run is trained (after the
   key's ingredients here are checked against ``BOOK_STORE_EXPECT_KEY``, the client's), the other
   missing runs of its stage are left to other workers, and :class:`OnlyDone` stops the notebook.
@@ -52,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.checkpoint import Part, Paused
 from shared.runkey import (
     SCHEME,
     TRAIN_TAG,
@@ -97,6 +103,8 @@ MODES = ("publish", "fill", "verify", "plan")
 FILL_MARGIN = 1.2
 #: the longest one run may take at the cpu profile (a working session); longer is for a GPU
 MAX_RUN_S = {"cpu": 90 * 60}
+#: a run in parts (``resumable``) is begun or resumed only when at least this much fill is left
+MIN_PART_S = 15 * 60
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.+=-]*$")
 
 
@@ -177,13 +185,22 @@ class ChapterStore:
                              f"tagged {TRAIN_TAG!r} (# %% tags=[\"{TRAIN_TAG}\"]), so that the runs' "
                              "key covers its code")
 
+    def checkpoint_folder(self, name: str, spec: dict) -> Path:
+        """Where a run in parts keeps its checkpoint: the data cache (a smoke run: its store),
+        in a folder named by the run's key."""
+        return checkpoint_folder(self.folder, self.profile, self.chapter, name,
+                                 self.key(name, spec))
+
     def get(self, specs: dict[str, dict], train, *, group: str | dict[str, str] = "",
-            estimate_s: float | dict[str, float] | None = None) -> dict[str, StoredRun]:
+            estimate_s: float | dict[str, float] | None = None,
+            resumable: bool = False) -> dict[str, StoredRun]:
         """The runs named in ``specs`` (name -> spec), loaded or trained as the mode says.
 
         ``group`` names the runs' group (one for all, or a dict by run name): a run's estimate,
         where ``estimate_s`` (seconds, for all or by run name) gives none, is the mean time of its
         group's runs stored so far. A fill trains in the order of ``specs``: most important first.
+        ``resumable``: the trainer is ``train(spec, part)`` and can be trained in parts (see the
+        module's notes), so a run longer than ``MAX_RUN_S`` is filled over several fills.
         """
         self._check_trainer(train)
         groups = group if isinstance(group, dict) else dict.fromkeys(specs, group)
@@ -197,7 +214,8 @@ class ChapterStore:
                 raise StoreError(f"{self.chapter}: run {name!r} asked for twice with other specs")
             est = estimates.get(name)
             self.requested[name] = {"spec": spec, "group": groups.get(name, ""),
-                                    "estimate_s": None if est is None else round(float(est), 1)}
+                                    "estimate_s": None if est is None else round(float(est), 1),
+                                    "resumable": resumable}
         self._write_manifest(prune=False)  # known to --status even if the fill stops here
         states = {n: self.state(n, s) for n, s in specs.items()}
         todo = [n for n, (st, _) in states.items() if st != "stored"]
@@ -228,11 +246,15 @@ class ChapterStore:
                 same = [states[n][1] for n, s in specs.items() if n != name
                         and states[n][0] == "stored"
                         and {**s, "seed": None} == {**spec, "seed": None}]
-                self._verify(name, spec, train, run, same)
+                self._verify(name, spec, train, run, same, resumable)
             guess = (estimates.get(name) or self._estimate(group, out)
                      or (run.provenance.get("wall_s") if run is not None else None))
+            done = (Part.info(self.checkpoint_folder(name, spec)).get("done") or 0.0
+                    if resumable and self.mode == "fill" else 0.0)
+            if guess is not None:
+                guess *= 1.0 - done  # what is left of a run in parts
             limit = MAX_RUN_S.get(self.profile)
-            if limit and guess and guess > limit and self.mode == "fill":
+            if limit and guess and guess > limit and self.mode == "fill" and not resumable:
                 raise FillStopped(f"{self.chapter}/{name}: about {_duration(guess)} to train, "
                                   f"past the {self.profile} profile's {_duration(limit)} for one "
                                   "run: reduce the budget, or fill it on a GPU")
@@ -240,16 +262,19 @@ class ChapterStore:
                 left = self.deadline - time.time()
                 if left <= 0 or guess is None and passed_over:
                     break  # no time left, or an unknown cost after a run passed over
-                if guess is not None and guess * FILL_MARGIN > left:
+                if guess is not None and guess * FILL_MARGIN > left and not (
+                        resumable and left >= MIN_PART_S):
                     # too long for what is left: a later run of this stage may still fit
                     passed_over.append(f"{name} (about {_duration(guess)})")
                     continue
             left_text = ("" if self.deadline is None
                          else f"; {_duration(max(self.deadline - time.time(), 0))} left in the fill")
+            doing = ("re-training a stale run" if status == "stale"
+                     else f"resuming at {done:.0%}" if done else "training")
             print(f"[store] {self.chapter}/{name} ({i}/{len(specs)}{', ' + group if group else ''})"
-                  f": {'re-training a stale run' if status == 'stale' else 'training'}"
+                  f": {doing}{' in parts' if resumable and not done else ''}"
                   f" (estimate {_duration(guess) if guess else 'unknown'}{left_text})", flush=True)
-            out[name] = self._train(name, spec, train, group)
+            out[name] = self._train(name, spec, train, group, resumable)
         unfilled = [n for n, (st, _) in states.items() if st != "stored" and n not in out]
         if self.mode == "fill" and unfilled:  # the deadline came first: stop at this stage
             left = max(self.deadline - time.time(), 0) if self.deadline is not None else 0
@@ -302,11 +327,17 @@ class ChapterStore:
             else:
                 lacking.append(f"{name} ({state})")
         if lacking:
+            fill = (f"python -m shared.publish book/chapters/{chapter}.py --fill --for 2h "
+                    f"--profile {self.profile}")
+            if self.profile == "smoke":  # each smoke run has its own store unless one is named
+                fill = (f"python -m shared.publish book/chapters/{chapter}.py --profile smoke "
+                        f"--out {chapter}-smoke.ipynb --store DIR, then this notebook with the "
+                        "same --store DIR (a smoke run trains in a fresh temporary store "
+                        "otherwise)")
             raise MissingRuns(
                 f"{self.chapter} uses runs of {chapter} that the store at {self.folder} does not "
                 f"hold for {chapter}'s current code: {', '.join(lacking)}. Fill {chapter} first: "
-                f"python -m shared.publish book/chapters/{chapter}.py --fill --for 2h --profile "
-                f"{self.profile}")
+                f"{fill}")
         self.used.update({f"{chapter}/{n}": r for n, r in out.items()})
         return out
 
@@ -364,14 +395,29 @@ class ChapterStore:
             f"--for 2h --profile {self.profile} (progress is printed; it stops at a run boundary "
             "and can be started again)")
 
-    def _train(self, name, spec, train, group) -> StoredRun:
+    def _part(self, name: str, spec: dict) -> Part:
+        """This part of a run in parts: its checkpoint, and its deadline (the fill's, or
+        ``MAX_RUN_S`` from now, whichever comes first; none for a cluster worker's task)."""
+        ends = [t for t in (self.deadline,) if t is not None]
+        if self.profile in MAX_RUN_S:
+            ends.append(time.time() + MAX_RUN_S[self.profile])
+        worker = bool(os.environ.get(ONLY_ENV))
+        return Part(self.checkpoint_folder(name, spec),
+                    deadline=None if worker or not ends else min(ends))
+
+    def _train(self, name, spec, train, group, resumable=False) -> StoredRun:
         import keras
 
         from shared.provenance import device_description, git_commit
 
+        part = self._part(name, spec) if resumable else None
         start = time.perf_counter()
-        result = train(spec)
-        wall = time.perf_counter() - start
+        try:
+            result = train(spec, part) if resumable else train(spec)
+        except Paused as e:
+            raise FillStopped(f"{self.chapter}/{name}: {e}; the next fill on this machine goes "
+                              "on from there") from None
+        wall = time.perf_counter() - start + (part.prior_wall_s if part is not None else 0.0)
         if not isinstance(result, dict) or "metrics" not in result:
             raise StoreError(f"{self.chapter}: the trainer must return a dict with 'metrics' "
                              "(and 'fit', 'arrays', 'weights', 'steps' as needed)")
@@ -392,6 +438,8 @@ class ChapterStore:
             "steps": steps,
             "s_per_step": (round(train_s / steps, 5) if steps and not math.isnan(train_s) else None),
         }
+        if part is not None:  # a run in parts: their number (the wall time is their sum)
+            prov["parts"] = part.parts
         if os.environ.get(WORKER_ENV):  # trained as a cluster task: which worker
             prov["worker"] = os.environ[WORKER_ENV]
         record = {"scheme": SCHEME, "chapter": self.chapter, "name": name, "group": group,
@@ -401,6 +449,8 @@ class ChapterStore:
                   "metrics": metrics, "history": fit.history if fit is not None else {},
                   "provenance": prov}
         run = write_run(self.folder, record, result.get("arrays"), result.get("weights"))
+        if part is not None:
+            part.clear()
         self.trained.append(name)
         print(f"[store] {self.chapter}/{name} stored ({_duration(wall)})", flush=True)
         if os.environ.get(COMMIT_ENV) and _inside(self.folder, COMMITTED):
@@ -411,14 +461,21 @@ class ChapterStore:
                             f"{_duration(wall)} on {prov['device']}, {prov['engine']})")
         return run
 
-    def _verify(self, name, spec, train, stored: StoredRun, siblings: list[StoredRun]):
+    def _verify(self, name, spec, train, stored: StoredRun, siblings: list[StoredRun],
+                resumable: bool = False):
+        import tempfile
+
         import keras
 
         from shared.filling import compare_runs
         from shared.provenance import device_description
 
         start = time.perf_counter()
-        result = train(spec)
+        if resumable:  # from its start, in one part, never from a checkpoint
+            with tempfile.TemporaryDirectory() as folder:
+                result = train(spec, Part(Path(folder) / "part"))
+        else:
+            result = train(spec)
         wall = time.perf_counter() - start
         fit = result.get("fit")
         fresh = {"metrics": {k: float(v) for k, v in result["metrics"].items()},
@@ -447,6 +504,8 @@ class ChapterStore:
         for name, entry in self.requested.items():
             runs[name] = {"spec": json.loads(canonical(entry["spec"])), "group": entry["group"],
                           "estimate_s": entry["estimate_s"]}
+            if entry.get("resumable"):
+                runs[name]["resumable"] = True
         new = {"chapter": self.chapter, "profile": self.profile, "dtype_policy": dtype_policy(),
                "runs": runs}
         if new != old:
@@ -474,6 +533,16 @@ class ChapterStore:
     def finish(self) -> dict:
         self._write_manifest(prune=True)
         return self.summary()
+
+
+def checkpoint_folder(folder: Path, profile: str, chapter: str, name: str, key: str) -> Path:
+    """The checkpoint folder of a run in parts whose store is ``folder``: in the data cache (never
+    the repository: checkpoints are large), except for a smoke store (inside it)."""
+    from shared.data import cache_dir
+
+    base = (Path(folder) / ".checkpoints" if profile == "smoke"
+            else cache_dir() / "checkpoints" / profile)
+    return base / chapter / f"{name}-{key[:16]}"
 
 
 _open: list[ChapterStore] = []

@@ -16,6 +16,7 @@ import numpy as np
 from keras import layers
 
 sys.path.insert(0, os.getcwd())
+from shared.checkpoint import Part, Paused  # noqa: E402
 from shared.gan import ConditionalBatchNormalization, ConditionalGAN, generate  # noqa: E402
 
 K, NOISE = 3, 8
@@ -77,6 +78,38 @@ def main():
                             history=r.history,
                             iterations=int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)),
                             images=images.ravel()[:50].tolist())
+    # run "a" again in parts, each part in new networks and optimisers (as a later session would
+    # build them) that pause after every 4 epochs and go on from the checkpoint
+    class EveryFour(Part):
+        calls = 0
+
+        def out_of_time(self, next_s):
+            EveryFour.calls += 1
+            return EveryFour.calls % 4 == 0
+
+    folder = os.path.join(tempfile.mkdtemp(), "ckpt")
+    pauses = []
+    while True:
+        keras.utils.set_random_seed(3)
+        g, d = generator(), discriminator()
+        gan = ConditionalGAN(g, d, noise_dim=NOISE, num_classes=K, classifier=classifier(),
+                             class_weight=1.0, g_optimizer=keras.optimizers.Adam(1e-2),
+                             d_optimizer=keras.optimizers.Adam(1e-2))
+        part = EveryFour(folder)
+        try:
+            r = gan.fit(x, y, epochs=15, batch_size=64, seed=5, log=False, part=part)
+            break
+        except Paused as e:
+            pauses.append([e.done, part.parts])
+    acc_after, images = accuracy(g, 7)
+    results["parts"] = dict(acc_after=acc_after, history=r.history, pauses=pauses,
+                            iterations=int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)),
+                            images=images.ravel()[:50].tolist())
+    # a checkpoint of another run is refused
+    try:
+        gan.fit(x, y, epochs=14, batch_size=64, seed=5, log=False, part=Part(folder))
+    except ValueError as e:
+        results["parts"]["other_run"] = str(e)
     # error checks
     errors = []
     for bad in (dict(x=x[:10], y=y[:9]), dict(x=x, y=y + 5)):

@@ -36,6 +36,17 @@ def test_same_seed_same_training(probe):
     assert a["changed"] > 1e-3
 
 
+def test_a_run_in_parts_equals_the_run_at_once(probe):
+    a, parts = probe["runs"]["a"], probe["runs"]["parts"]
+    # paused after epochs 4, 8 and 12 (done 4/15, ...), each pause one more part begun
+    assert parts["pauses"] == [[4 / 15, 1], [8 / 15, 2], [12 / 15, 3]]
+    # bit for bit: every variable, optimiser slot and the noise generator's state were restored
+    assert parts["history"] == a["history"]
+    assert parts["images"] == a["images"]
+    assert parts["iterations"] == a["iterations"]
+    assert "of another run" in parts["other_run"]
+
+
 def test_bad_input_and_reload(probe):
     assert probe["errors"] == ["x has 10 images but y has 9 labels", "labels must lie in 0..2, got 5..7"]
     assert probe["reload_same"]

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from shared import filling, runkey, storage, store
+from shared import filling, runkey, storage, store, training
 from shared.runkey import Ingredients, canonical, module_fingerprint, run_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +187,68 @@ def test_fill_passes_over_a_run_too_long_for_the_time_left(chapter, monkeypatch)
     assert chapter["calls"] == [{"a": 2}]  # run-a2 only
     assert cs.state("run-a2", SPECS["run-a2"])[0] == "stored"
     assert cs.state("run-a1", SPECS["run-a1"])[0] == "missing"
+
+
+def in_parts(calls):
+    """A trainer of three 'epochs' that can be trained in parts; each epoch claims to take 10 s."""
+
+    def train_tiny(spec, part):
+        saved = part.load("loop")
+        epoch, total = (saved[1]["epoch"], saved[0]["total"]) if saved else (0, np.zeros(1))
+        while epoch < 3:
+            epoch += 1
+            total = total + spec["a"] * epoch
+            calls.append((spec["a"], epoch))
+            if epoch < 3 and part.out_of_time(10.0):
+                part.save("loop", {"total": total}, {"epoch": epoch}, done=epoch / 3)
+                raise part.pause(f"epoch {epoch} of 3")
+        fit = training.Run(history={"loss": [float(total[0])]}, wall_time=0.01,
+                           epoch_train_times=[0.01])
+        return {"fit": fit, "steps": 3, "metrics": {"total": float(total[0])}}
+
+    return train_tiny
+
+
+def test_a_run_in_parts_pauses_at_the_deadline_and_the_next_fill_goes_on(
+        chapter, monkeypatch, tmp_path):
+    monkeypatch.setenv("BOOK_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(store, "MIN_PART_S", 0)
+    calls = []
+    train = in_parts(calls)
+    specs = {"run-a1": {"a": 1}}
+    folder = open_store(chapter).checkpoint_folder("run-a1", specs["run-a1"])
+    assert folder.is_relative_to(tmp_path / "cache" / "checkpoints" / "cpu" / "tiny")
+    for part in (1, 2):  # each fill has 5 s: every epoch (10 s) is one too many after the first
+        monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 5))
+        cs = open_store(chapter)
+        # the estimate (2 hours) is past MAX_RUN_S: a run in parts is begun all the same
+        with pytest.raises(store.FillStopped, match=rf"paused after epoch {part} of 3"):
+            cs.get(specs, train, estimate_s=7200, resumable=True)
+        assert calls[-1] == (1, part)
+        assert cs.state("run-a1", specs["run-a1"])[0] == "missing"
+        status = filling.chapter_status("tiny", chapter["folder"])
+        row = status["rows"][0]
+        assert row["done"] == pytest.approx(part / 3)
+        assert row["estimate_s"] == pytest.approx(7200 * (1 - part / 3))  # what is left
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + 5))
+    run = open_store(chapter).get(specs, train, estimate_s=7200, resumable=True)["run-a1"]
+    assert calls == [(1, 1), (1, 2), (1, 3)]  # each epoch once, across three fills
+    assert run.metrics["total"] == 6.0  # 1 + 2 + 3: the state went on from each checkpoint
+    assert run.provenance["parts"] == 3
+    assert not folder.exists()  # the checkpoint goes once the run is stored
+
+
+def test_a_run_in_parts_waits_when_too_little_fill_is_left(chapter, monkeypatch, tmp_path):
+    monkeypatch.setenv("BOOK_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv(store.DEADLINE_ENV, repr(time.time() + store.MIN_PART_S / 2))
+    calls = []
+    with pytest.raises(store.FillStopped, match=r"passed over .*run-a1"):
+        open_store(chapter).get({"run-a1": {"a": 1}}, in_parts(calls), estimate_s=7200,
+                                resumable=True)
+    assert calls == []
+    # without resumable, a run past MAX_RUN_S stops the fill and says why
+    with pytest.raises(store.FillStopped, match="past the cpu profile's"):
+        open_store(chapter).get({"run-a1": {"a": 1}}, chapter["train"], estimate_s=7200)
 
 
 def test_publish_mode_names_missing_and_stale_runs(chapter):
@@ -498,3 +560,15 @@ def test_a_chapter_uses_another_chapters_runs_only_while_they_are_current(chapte
     with pytest.raises(store.MissingRuns, match=r"run-a1 \(stale\).*Fill tiny first"):
         store.ChapterStore("user", user, "cpu", shared_dir=chapter["shared"]).uses(
             "tiny", ["run-a1"])
+
+
+def test_a_smoke_user_of_another_chapters_runs_is_told_to_share_a_store(chapter, monkeypatch):
+    """At smoke, each execution trains in a fresh temporary store unless one is named: a user of
+    another chapter's runs finds them only in the store its maker's smoke run used (--store),
+    and a missing one names that command, not a smoke --fill without a store."""
+    user = chapter["source"].with_name("user.py")
+    user.write_text(CHAPTER.replace("train_tiny", "train_user"))
+    monkeypatch.delenv(store.STORE_ENV, raising=False)
+    cs = store.ChapterStore("user", user, "smoke", shared_dir=chapter["shared"])
+    with pytest.raises(store.MissingRuns, match=r"run-a1 \(not asked for.*--store DIR"):
+        cs.uses("tiny", ["run-a1"])
