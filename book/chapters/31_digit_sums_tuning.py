@@ -483,13 +483,13 @@ for n, t in trials.items():
     for _, r in t.iterrows():
         rows.append({"search": f"seed {searches[n].spec['seed']}", "trial": r["trial"],
                      "candidate": r["candidate"], "bracket": r["bracket"],
-                     "round": r["round"], "epochs reached": r["epochs"],
+                     "round": r["round"], "epochs": r["epochs"],
                      "val MSE": r["score"], "re-scored": r["re-scored"],
-                     "constant's val MSE": tune_const_mse,
+                     "constant's MSE": tune_const_mse,
                      "reading": "learned" if r["learned"] else "not learned",
                      "took (s)": r["seconds"]})
 display(table(pd.DataFrame(rows), index=False,
-              decimals={"val MSE": 3, "re-scored": 3, "constant's val MSE": 3,
+              decimals={"val MSE": 3, "re-scored": 3, "constant's MSE": 3,
                         "took (s)": 0}))
 n_learned = {n: int(t["learned"].sum()) for n, t in trials.items()}
 first = SEARCHES[0]
