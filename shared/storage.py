@@ -116,6 +116,20 @@ class StoredRun:
         with np.load(path, allow_pickle=False) as z:
             return [z[f"w{i}"].astype("float32") for i in range(len(z.files))]
 
+    def model(self):
+        """The stored Keras model, rebuilt from its stored architecture (``model.json``) and
+        given its stored weights; its custom layers must be registered with
+        ``keras.saving.register_keras_serializable`` and imported."""
+        import keras
+
+        path = self.folder / "model.json"
+        if not path.exists():
+            raise StoreError(f"run {self.chapter}/{self.name} stored no architecture (its trainer "
+                             f"returned weights, not a Keras model)")
+        model = keras.models.model_from_json(path.read_text())
+        model.set_weights(self.weights())
+        return model
+
     def fit_run(self, label: str = ""):
         """The run's training as a :class:`shared.training.Run` (for the history plots)."""
         from shared.training import Run
@@ -163,6 +177,8 @@ def write_run(folder: Path, record: dict, arrays: dict | None = None, weights=No
             ws = weights.get_weights() if hasattr(weights, "get_weights") else list(weights)
             np.savez_compressed(tmp / "weights.npz",
                                 **{f"w{i}": np.asarray(w, dtype="float16") for i, w in enumerate(ws)})
+            if hasattr(weights, "to_json"):  # a Keras model: its architecture too
+                (tmp / "model.json").write_text(weights.to_json(indent=1) + "\n")
         (tmp / "run.json").write_text(_json({**record, "status": "complete"}))
         old = None
         if final.exists():

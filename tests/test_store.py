@@ -572,3 +572,24 @@ def test_a_smoke_user_of_another_chapters_runs_is_told_to_share_a_store(chapter,
     cs = store.ChapterStore("user", user, "smoke", shared_dir=chapter["shared"])
     with pytest.raises(store.MissingRuns, match=r"run-a1 \(not asked for.*--store DIR"):
         cs.uses("tiny", ["run-a1"])
+
+
+def test_a_stored_model_comes_back_with_its_architecture(tmp_path):
+    from shared.gan import ConditionalBatchNormalization
+
+    x_in, label = keras.Input((4, 4, 3)), keras.Input((), dtype="int32")
+    h = ConditionalBatchNormalization(10, name="cbn")([keras.layers.Conv2D(3, 3)(x_in), label])
+    model = keras.Model([x_in, label], h)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    record = {"chapter": "tiny", "name": "m", "spec": {}, "key": "k"}
+    run = storage.write_run(tmp_path, record, weights=model)
+    again = run.model()
+    assert [type(layer).__name__ for layer in again.layers] == [
+        type(layer).__name__ for layer in model.layers]
+    x, y = rng.normal(size=(2, 4, 4, 3)).astype("float32"), np.array([3, 7])
+    np.testing.assert_allclose(again.predict([x, y], verbose=0), model.predict([x, y], verbose=0),
+                               rtol=0.02, atol=0.02)  # float16 weights
+    only = storage.write_run(tmp_path, {**record, "name": "w"}, weights=model.get_weights())
+    with pytest.raises(store.StoreError, match="stored no architecture"):
+        only.model()
