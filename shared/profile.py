@@ -106,6 +106,11 @@ class Budget(Mapping):
         """True when the active budget is the report's own (``full``, or a ``cpu`` equal to it)."""
         return not self.reduced
 
+    def of(self, profile: str) -> dict[str, Any]:
+        """The budget of ``profile`` (a copy), whichever profile is active: e.g. the ``full``
+        profile's seeds, for a page that says what its ``cpu`` run leaves out."""
+        return dict(self._budgets[check_profile(profile)])
+
     def limit_s(self) -> int:
         """The longest this notebook may run at the active profile (:data:`TIME_LIMITS`)."""
         return TIME_LIMITS[self.profile]

@@ -89,6 +89,17 @@ def test_table_shows_three_budgets_side_by_side_the_active_one_marked_with_reaso
     assert t.loc["n"].tolist() == ["all", "all", "100", ""]
 
 
+def test_of_gives_any_profiles_budget_and_refuses_unknown_ones():
+    b = budget(full=dict(epochs=20, seeds=[1, 2, 3]), smoke=dict(epochs=1, seeds=[1]),
+               cpu=dict(epochs=8), why=dict(epochs="two cores"), profile="cpu")
+    assert b.of("full") == {"epochs": 20, "seeds": [1, 2, 3]}
+    assert b.of("cpu") == {"epochs": 8, "seeds": [1, 2, 3]} and b.epochs == 8
+    b.of("full")["epochs"] = 0
+    assert b.of("full")["epochs"] == 20
+    with pytest.raises(ProfileError):
+        b.of("gpu")
+
+
 def test_profile_does_not_import_reporting():
     import subprocess
     import sys

@@ -125,7 +125,7 @@ B = budget(
                n_train=240, n_val=60, n_test=60),
 )
 display(B.table())
-budget_full_seeds = B._budgets["full"]["seeds"]  # the full profile's, declared above
+budget_full_seeds = B.of("full")["seeds"]  # the full profile's, declared above
 
 # %% [markdown]
 # ## Data and networks
