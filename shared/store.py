@@ -178,6 +178,38 @@ class ChapterStore:
                 return there
         return state
 
+    def plan(self, specs: dict[str, dict], estimates: dict[str, float | None] | None = None,
+             **columns):
+        """A table of the runs in ``specs``, one row each: its name, the ``columns`` (each a spec
+        key, a function of the spec, or a dict by run name; ``_`` in a column's name is shown as a
+        space), whether the store holds it for today's code, and the
+        estimate of its training in seconds (``estimates`` by run name; NaN where none)."""
+        import pandas as pd
+
+        estimates = estimates or {}
+        rows = []
+        for name, spec in specs.items():
+            row = {"run": name}
+            for label, how in columns.items():
+                row[label.replace("_", " ")] = (how[name] if isinstance(how, dict) else
+                                                how(spec) if callable(how) else spec[how])
+            row["in the store"] = "yes" if self.state(name, spec)[0] == "stored" else "no"
+            row["estimate (s)"] = (float("nan") if estimates.get(name) is None
+                                   else float(estimates[name]))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def plan_summary(self, specs: dict[str, dict],
+                     estimates: dict[str, float | None] | None = None) -> str:
+        """``"k of n runs stored; to train: m, about T on this machine"`` (the estimate where
+        ``estimates`` give one for every run to train)."""
+        todo = [n for n, s in specs.items() if self.state(n, s)[0] != "stored"]
+        line = f"{len(specs) - len(todo)} of {len(specs)} runs stored; to train: {len(todo)}"
+        known = [(estimates or {}).get(n) for n in todo]
+        if todo and all(e is not None and math.isfinite(e) for e in known):
+            line += f", about {_duration(sum(known))} on this machine"
+        return line
+
     def _check_trainer(self, train) -> None:
         name = getattr(train, "__name__", "")
         if not re.search(rf"^def {re.escape(name)}\(", self._train_text, re.MULTILINE):

@@ -348,6 +348,23 @@ def test_status_counts_and_estimates(chapter):
     assert s["unknown"] == 0 and s["todo_s"] > 0  # the missing run costed from its group
 
 
+def test_plan_lists_each_run_with_its_state_and_estimate(chapter):
+    cs = open_store(chapter)
+    cs.get({"run-a1": {"a": 1}}, chapter["train"], group="g")
+    specs = {**SPECS, "run-a3": {"a": 3}}
+    plan = cs.plan(specs, {"run-a2": 90.0, "run-a3": 30.0}, a="a", twice_a=lambda s: 2 * s["a"],
+                   named={"run-a1": "x", "run-a2": "y", "run-a3": "z"})
+    assert list(plan.columns) == ["run", "a", "twice a", "named", "in the store", "estimate (s)"]
+    assert plan["named"].tolist() == ["x", "y", "z"]
+    assert plan["in the store"].tolist() == ["yes", "no", "no"]
+    assert plan["twice a"].tolist() == [2, 4, 6]
+    assert np.isnan(plan["estimate (s)"][0]) and plan["estimate (s)"][1] == 90.0
+    assert cs.plan_summary(specs, {"run-a2": 90.0, "run-a3": 30.0}) == (
+        "1 of 3 runs stored; to train: 2, about 2 min 00.0 s on this machine")
+    assert cs.plan_summary(specs, {"run-a2": 90.0}) == "1 of 3 runs stored; to train: 2"
+    assert cs.plan_summary({"run-a1": {"a": 1}}) == "1 of 1 runs stored; to train: 0"
+
+
 def test_verify_compares_exactly_or_within_the_seed_spread(chapter):
     runs = fill(chapter)
     run = runs["run-a2"]

@@ -444,15 +444,10 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
     for n, s in specs.items():
         estimates[n] = (B.epochs * steps_per_epoch + passes / 3) * cost[s["kind"]]
     print({NAMES[k]: f"{1000 * v:.0f} ms a step (probe)" for k, v in cost.items()})
-display(table(pd.DataFrame(
-    [{"run": n, "network": NAMES[s["kind"]], "seed": s["seed"],
-      "in the store": "yes" if held[n] else "no",
-      "estimate (s)": estimates.get(n, float("nan"))} for n, s in specs.items()]),
-    index=False, decimals={"estimate (s)": 0}))
-todo = [n for n in specs if not held[n]]
-print(f"{len(specs) - len(todo)} of {len(specs)} runs stored; to train: {len(todo)}"
-      + (f", about {format_duration(sum(estimates[n] for n in todo))} on this machine"
-         if todo and estimates else ""))
+display(table(runs.plan(specs, estimates, network=lambda s: NAMES[s["kind"]],
+                        seed="seed"),
+              index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(specs, estimates))
 
 # %% tags=["hide-output"]
 stored = runs.get(specs, train_kind, group={n: s["kind"] for n, s in specs.items()},

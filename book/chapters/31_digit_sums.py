@@ -396,16 +396,12 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
     for n, (kind, epochs) in plan.items():
         passes = epochs * B.n_val + B.n_train + B.n_val + 2 * B.n_test
         estimates[n] = epochs * steps_per_epoch * cost[kind] + passes * forward[kind]
-display(table(pd.DataFrame(
-    [{"run": n, "model": kind, "at most epochs": epochs,
-      "in the store": "yes" if held[n] else "no",
-      "estimate (s)": estimates.get(n, float("nan"))}
-     for n, (kind, epochs) in plan.items()]),
-    index=False, decimals={"estimate (s)": 0}))
-todo = [n for n in plan if not held[n]]
-print(f"{len(plan) - len(todo)} of {len(plan)} runs stored; to train: {len(todo)}"
-      + (f", about {format_duration(sum(estimates[n] for n in todo))} on this machine"
-         if todo else ""))
+all_specs = {**prelim_specs, **enh_specs}
+display(table(runs.plan(all_specs, estimates,
+                        model={n: kind for n, (kind, _) in plan.items()},
+                        at_most_epochs={n: epochs for n, (_, epochs) in plan.items()}),
+              index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(all_specs, estimates))
 
 # %% tags=["hide-output"]
 stored_prelim = runs.get(prelim_specs, train_preliminary, group="preliminary",

@@ -287,15 +287,10 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
         c = cost[s["form"]]
         estimates[n] = (s["max_epochs"] * steps_per_epoch * c
                         + passes * c / B.batch_size / 3)
-display(table(pd.DataFrame(
-    [{"run": n, "form": s["form"], "seed": s["seed"], "at most epochs": s["max_epochs"],
-      "in the store": "yes" if held[n] else "no",
-      "estimate (s)": estimates.get(n, float("nan"))} for n, s in specs.items()]),
-    index=False, decimals={"estimate (s)": 0}))
-todo = [n for n in specs if not held[n]]
-print(f"{len(specs) - len(todo)} of {len(specs)} runs stored; to train: {len(todo)}"
-      + (f", about {format_duration(sum(estimates[n] for n in todo))} on this machine"
-         if todo and estimates else ""))
+display(table(runs.plan(specs, estimates, form="form", seed="seed",
+                        at_most_epochs="max_epochs"),
+              index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(specs, estimates))
 
 # %% tags=["hide-output"]
 stored = runs.get(specs, train_form, group={n: s["form"] for n, s in specs.items()},
