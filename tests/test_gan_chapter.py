@@ -37,7 +37,7 @@ def test_a_gan_paused_and_resumed_equals_the_gan_trained_at_once(data_env, tmp_p
             "aux_steps": 4, "aux_batch": 32, "noise_dim": ns["NOISE_DIM"],
             "embed_dim": ns["EMBED_DIM"], "class_weight": ns["CLASS_WEIGHT"], "lr": ns["LR"],
             "beta_1": ns["BETA_1"], "data_seed": 0, "strength": 0.5, "seed": 1,
-            "log_every": 1}
+            "check_per_class": 3}
     at_once = ns["train_gan"](spec, checkpoint.Part(tmp_path / "at-once"))
 
     calls = []
