@@ -17,6 +17,12 @@ PAGE_WIDTH_IN = 9.0
 TITLE_SIZE = 10
 
 
+def readable(metric: str) -> str:
+    """A Keras history name in words: ``val_loss`` -> ``validation loss``."""
+    words = metric.replace("_", " ")
+    return "validation " + words[4:] if metric.startswith("val_") else words
+
+
 def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=None, title=None,
                  best: str | None = "val_loss", log_loss: bool = True):
     """Training (solid) and validation (dashed) curves of one or more runs, one panel per metric.
@@ -27,6 +33,7 @@ def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=Non
     stopping keeps) with a star. The legend sits below the panels, off the curves.
     """
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import PercentFormatter
 
     if not isinstance(runs, (list, tuple)):
         runs = [runs]
@@ -56,9 +63,12 @@ def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=Non
                 ax.plot([k + 1], [y], marker="*", ms=11, color=colour, mec="black", mew=0.6, zorder=5)
         if log_loss and "loss" in metric:
             ax.set_yscale("log")
-            ax.set_ylabel(f"{metric} (log scale)")
+            ax.set_ylabel(f"{readable(metric)} (log scale)")
+        elif "accuracy" in metric:  # a share, shown in per cent as the pages write it
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_ylabel(f"{readable(metric)} (%)")
         else:
-            ax.set_ylabel(metric)
+            ax.set_ylabel(readable(metric))
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3, which="both")
@@ -71,7 +81,7 @@ def plot_history(runs, metrics: Sequence[str] = ("loss", "accuracy"), labels=Non
         names.append("validation")
     if any_best:
         handles.append(Line2D([], [], color="grey", ls="", marker="*", ms=11, mec="black", mew=0.6))
-        names.append(f"lowest {best}")
+        names.append(f"lowest {readable(best)}")
     ncols = min(len(names), 5)
     rows = math.ceil(len(names) / ncols)
     if title:
