@@ -39,8 +39,8 @@
 # store; the generators are the stored runs of {doc}`13_gan` (loaded with
 # `runs.uses("13_gan", ...)`, each run's spec carrying its generator's key, so that a
 # cell goes stale with its generator). The third notebook,
-# {doc}`13_gan_seeds`, repeats the specific-versus-full comparison over seeds and tests
-# it.
+# {doc}`13_gan_seeds`, repeats the specific-versus-full comparison over seeds in the two
+# cells the report cites for it, and tests it.
 #
 # ```{admonition} Run this chapter yourself
 # :class: tip
@@ -110,11 +110,11 @@ print(f"device: {run.provenance.device}")
 # recipe and the one seed (the report's own number of runs: there is no repeat of ours
 # to cut). Its generators are the `cpu` runs of {doc}`13_gan`: the three size-specific
 # GANs at the report's 75 epochs, the GAN on all of MNIST (`full_gan`) and the pipeline
-# GAN (`pipeline_gan`) for fewer epochs than the report's, as that notebook's budget
-# explains; every row below that uses one of those two says so. The smoke profile runs
-# the 300-per-class row for one epoch with a few generated digits, with the smoke
-# generators of {doc}`13_gan`. What the runs cost is measured on the runs themselves,
-# under "What the runs cost".
+# GAN (`pipeline_gan`) for fewer epochs than the report's (for the pipeline GAN, than
+# our reading of it), as that notebook's budget explains; every row below that uses one
+# of those two says so. The smoke profile runs the 300-per-class row for one epoch with
+# a few generated digits, with the smoke generators of {doc}`13_gan`. What the runs cost
+# is measured on the runs themselves, under "What the runs cost".
 
 # %%
 B = budget(
@@ -126,12 +126,14 @@ B = budget(
               full_gan="dcgan_full-nall-e75-s1",
               pipeline_gan="dcgan_300_aug-n300+a1000-e100-s1"),
     cpu=dict(full_gan="dcgan_full-nall-e9-s1",
-             pipeline_gan="dcgan_300_aug-n300+a1000-e42-s1"),
+             pipeline_gan="dcgan_300_aug-n300+a1000-e43-s1"),
     why=dict(full_gan="13_gan's cpu run: the GAN on all of MNIST trained for 9 of the "
-                      "report's 75 epochs, about 80 minutes on two cores (the three "
+                      "report's 75 epochs, about 80 minutes on two cores at the "
+                      "step cost measured when 13_gan's budget was set (the three "
                       "notebooks have about 10 CPU-hours)",
-             pipeline_gan="13_gan's cpu run: the pipeline GAN trained for 42 of our "
-                          "reading's 100 epochs, about 80 minutes on two cores"),
+             pipeline_gan="13_gan's cpu run: the pipeline GAN trained for 43 of our "
+                          "reading's 100 epochs, about 80 minutes on two cores at the "
+                          "same step cost"),
     smoke=dict(real=[300], generated=[0, 30], test_per_class=200, epochs=1,
                batch_size=32, seed=1, pipeline_augmented=30,
                specific_gans={300: "dcgan_300-n20-e1-s1"},
@@ -445,7 +447,7 @@ display(table(res6, percent=["test accuracy", "report"]))
 # part; the run-to-run part comes with the spread, under "Reported versus reproduced".
 # Whether a difference is judged there is decided on the run-to-run part alone, which
 # does not depend on our result: where it is narrower than the report's own
-# difference, the row can tell the report's change from no change and is judged;
+# difference, the row may tell the report's change from no change and is judged;
 # where it is wider, the row is shown unjudged, with that reason (its two cells are
 # judged one by one already).
 
@@ -522,18 +524,18 @@ glue("pipeline_vs_1000", direction(by_what.get(DERIVED[2][0]),
 #
 # Every cell of Tables 5 and 6 (21 and 4 accuracies, each one run, as the report's) and
 # the report's four derived differences. A run like the report's differs from ours by
-# the test digits drawn (two binomial standard errors of both 2,000-digit test sets;
-# the report's "200 examples" are per class, as {doc}`12_augmentation` explains)
-# and by the run itself. One run per cell gives no spread of its own, so the run-to-run
-# spread is the one measured over seeds for this classifier, trained the same way, in
+# the test digits drawn (two binomial standard errors of both 2,000-digit test sets; the
+# report's "200 examples" are per class, as {doc}`12_augmentation` explains) and by the
+# run itself. One run per cell gives no spread of its own, so the run-to-run spread is
+# the one measured over seeds for this classifier, trained the same way, in
 # {doc}`12_augmentation` (its published cells, pooled). That spread covers the
-# classifier's start and the draw of the data; it does not cover training the GAN
-# again, so these intervals are, if anything, too narrow. A row that uses the GAN on
-# all of MNIST or the pipeline GAN names it with its epochs where they fall short of
-# the report's. A derived difference's interval is two paired standard errors of ours
-# and as many for the report's (its disagreements are not known: we take ours as its
-# size, our choice), with the run-to-run spread of both sides' two single runs
-# (t · sd · √2 each), all in quadrature.
+# classifier's start and the draw of the data; it does not cover training the GAN again,
+# so these intervals are, if anything, too narrow. A row that uses the GAN on all of
+# MNIST or the pipeline GAN names it with its epochs where they fall short of the
+# report's (of our reading of it, for the pipeline GAN). A derived difference's interval
+# is two paired standard errors of ours and as many for the report's (its disagreements
+# are not known: we take ours as its size, our choice), with the run-to-run spread of
+# both sides' two single runs (t · sd · √2 each), all in quadrature.
 
 # %%
 twelve = next((c for c in published_chapters() if c["stem"] == "12_augmentation"), None)
@@ -611,9 +613,10 @@ for d in derived_rows:
         rows.append(Comparison(
             label, d["reported"], d["ours"], kind="percent", uses=uses,
             unjudged=f"the run-to-run spread alone (±{100 * run_term:.2f} pt: "
-                     f"{100 * seed_term:.2f} pt for each side's single run, in "
-                     "quadrature) is wider than the report's difference "
-                     f"({100 * d['reported']:+.2f} pt), so the row cannot tell the "
+                     f"{100 * seed_term:.2f} pt for each side's difference of two "
+                     "single runs, in quadrature) is wider than the report's "
+                     f"difference ({100 * d['reported']:+.2f} pt), so the row cannot "
+                     "tell the "
                      "report's change from no change; its two cells are judged above"))
 if decisions:
     print("whether each derived difference is judged (decided on the run-to-run part, "
