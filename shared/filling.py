@@ -59,9 +59,14 @@ def parse_duration(text: str) -> float:
     return sum(float(a) * UNITS[b] for a, b in parts)
 
 
-def _execute(py: Path, env: dict[str, str]) -> str | None:
+#: a chapter of a fill that stops with at least this much time left hands it to the next chapter
+NEXT_CHAPTER_S = 5 * 60
+
+
+def _execute(py: Path, env: dict[str, str], tolerate: tuple[str, ...] = ()) -> str | None:
     """Execute a chapter's notebook (outputs discarded) with ``env`` set; return the name of the
-    exception that ended it, or None when it ran to its end."""
+    exception that ended it (one of the store's clean stops, or one named in ``tolerate``), or
+    None when it ran to its end."""
     import jupytext
     from nbclient.exceptions import CellExecutionError
 
@@ -74,7 +79,7 @@ def _execute(py: Path, env: dict[str, str]) -> str | None:
         try:
             client.execute()
         except CellExecutionError as err:
-            if err.ename in ("FillStopped", "VerifyDone", "PlanStage", "OnlyDone"):
+            if err.ename in ("FillStopped", "VerifyDone", "PlanStage", "OnlyDone", *tolerate):
                 print(f"[{err.ename}] {err.evalue}", flush=True)
                 return err.ename
             raise
@@ -83,8 +88,13 @@ def _execute(py: Path, env: dict[str, str]) -> str | None:
 
 def fill(paths: list[Path], profile: str, for_s: float, commit: bool = False,
          store: Path | None = None) -> dict[str, str]:
-    """Fill the chapters' runs at ``profile`` for at most ``for_s`` seconds in all; return each
-    chapter's outcome (``complete``, ``stopped`` at the deadline, or ``not reached``)."""
+    """Fill the chapters' runs at ``profile`` for at most ``for_s`` seconds in all, in the order
+    given; return each chapter's outcome (``complete``; ``stopped``: runs left for a later fill;
+    ``waits``: it builds on another chapter's runs that are not stored yet; ``not reached``).
+
+    A chapter that stops with at least :data:`NEXT_CHAPTER_S` of the fill left (its next runs
+    were too long for the time left) hands that time to the chapters after it, so that a fill
+    does not idle while a later chapter has runs that fit."""
     deadline = time.time() + for_s
     env = {"BOOK_PROFILE": profile, MODE_ENV: "fill", DEADLINE_ENV: repr(deadline)}
     if commit:
@@ -98,8 +108,12 @@ def fill(paths: list[Path], profile: str, for_s: float, commit: bool = False,
             continue
         print(f"=== fill [{i}/{len(paths)}] {py.name} at {profile}; "
               f"{format_duration(deadline - time.time())} left", flush=True)
-        stopped = _execute(py, env)
-        outcome[py.stem] = "stopped" if stopped == "FillStopped" else "complete"
+        stopped = _execute(py, env, tolerate=("MissingRuns",))
+        outcome[py.stem] = {None: "complete", "FillStopped": "stopped",
+                            "MissingRuns": "waits"}.get(stopped, stopped)
+        if stopped in ("FillStopped", "MissingRuns") and (
+                deadline - time.time() >= NEXT_CHAPTER_S):
+            continue  # time left: the next chapter may have runs that fit
         if stopped:
             for rest in paths[i:]:
                 outcome[rest.stem] = "not reached"

@@ -286,10 +286,19 @@ def store_users(folder: Path) -> dict[str, set[str]]:
     return users
 
 
-def in_order(paths: list[Path]) -> list[Path]:
+def in_order(paths: list[Path], given: bool = False) -> list[Path]:
     """``paths`` in file order, except that a notebook whose models another one in the list loads
     (``shared.training.handoff_maker``, or the store's ``runs.uses("<maker>", ...)``) runs before
-    it."""
+    it. With ``given`` (a fill: the order is its priority), the order given, each maker moved
+    just before the first notebook that loads its models."""
+    if given:
+        order, result = list(dict.fromkeys(paths)), []
+        for p in order:
+            result += [m for m in order if m.stem in makers_of(p) and m != p
+                       and m not in result]
+            if p not in result:
+                result.append(p)
+        return result
     paths = sorted(dict.fromkeys(paths), key=lambda p: p.name)
     makers = [p for p in paths if any(p.stem in makers_of(q) and p.stem != q.stem
                                       for q in paths)]
@@ -454,11 +463,11 @@ def main(argv=None) -> int:
         if args.dask:
             from shared.cluster import dask_fill
 
-            outcome = dask_fill(in_order(paths), profile, args.dask, seconds, folder,
+            outcome = dask_fill(in_order(paths, given=True), profile, args.dask, seconds, folder,
                                 commit=args.commit)
             return (0 if all(v == "complete" for v in outcome.values())
                     else 1 if "failed" in outcome.values() else 3)
-        outcome = filling.fill(in_order(paths), profile, seconds, commit=args.commit,
+        outcome = filling.fill(in_order(paths, given=True), profile, seconds, commit=args.commit,
                                store=args.store)
         return 0 if all(v == "complete" for v in outcome.values()) else 3
     if args.verify:

@@ -256,6 +256,9 @@ def test_makers_of_handed_on_models_run_before_their_users():
     users = [CHAPTERS / "13_gan_seeds.py", CHAPTERS / "13_gan_tables.py", CHAPTERS / "12_augmentation.py"]
     order = [p.stem for p in publish.in_order([*users, CHAPTERS / "13_gan.py"])]
     assert order == ["13_gan", "12_augmentation", "13_gan_seeds", "13_gan_tables"]
+    given = [CHAPTERS / "21_two_digits.py", CHAPTERS / "13_gan_seeds.py", CHAPTERS / "13_gan.py"]
+    order = [p.stem for p in publish.in_order(given, given=True)]  # a fill's priority
+    assert order == ["21_two_digits", "13_gan", "13_gan_seeds"]
 
 
 # --- the checker itself must be able to fail ---------------------------------------------------

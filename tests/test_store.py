@@ -513,6 +513,40 @@ def test_fill_command_stops_at_a_run_boundary_and_status_lists_the_rest(tmp_path
     assert "166 min 40.0 s" in row  # the missing run's estimate, as the chapter gave it
 
 
+USER = """# %%
+from shared import store
+runs = store.open("02_user")
+used = runs.uses("01_fill", ["second"])
+"""
+SMALL = FILLED.replace("01_fill", "03_small").replace(
+    'got = runs.get({"first": {"a": 1}, "second": {"a": 2}}, train_it,\n'
+    '               estimate_s={"second": 10_000})\nprint(got["second"].metrics)',
+    'got = runs.get({"only": {"a": 3}}, train_it)')
+
+
+def test_a_fill_hands_time_left_to_the_next_chapter(tmp_path, monkeypatch, capsys):
+    """A chapter whose next run does not fit, and one that waits for it, leave the fill's time
+    to a later chapter whose run fits."""
+    from shared import publish
+
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    for name, text in (("01_fill", FILLED), ("02_user", USER), ("03_small", SMALL)):
+        (chapters / f"{name}.py").write_text(text)
+    assert "only" in SMALL
+    monkeypatch.setattr(filling, "CHAPTERS", chapters)
+    folder = tmp_path / "store"
+    code = publish.main([*(str(chapters / f"{n}.py") for n in ("02_user", "01_fill", "03_small")),
+                         "--fill", "--profile", "smoke", "--store", str(folder), "--for", "10m"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "01_fill: stopped" in out and "02_user: waits" in out and "03_small: complete" in out
+    assert out.index("fill [1/3] 01_fill") < out.index("fill [2/3] 02_user") < out.index(
+        "fill [3/3] 03_small")  # the order given, the maker moved before its user
+    assert (folder / "03_small" / "only" / "run.json").exists()
+    assert not (folder / "01_fill" / "second").exists()
+
+
 SEEDED = {f"run-s{s}": {"a": 1, "seed": s} for s in (1, 2, 3)}
 
 
