@@ -110,7 +110,7 @@ def fill(paths: list[Path], profile: str, for_s: float, commit: bool = False,
               f"{format_duration(deadline - time.time())} left", flush=True)
         stopped = _execute(py, env, tolerate=("MissingRuns",))
         outcome[py.stem] = {None: "complete", "FillStopped": "stopped",
-                            "MissingRuns": "waits"}.get(stopped, stopped)
+                            "MissingRuns": "waits"}.get(stopped, "complete")
         if stopped in ("FillStopped", "MissingRuns") and (
                 deadline - time.time() >= NEXT_CHAPTER_S):
             continue  # time left: the next chapter may have runs that fit

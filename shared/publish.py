@@ -294,8 +294,8 @@ def in_order(paths: list[Path], given: bool = False) -> list[Path]:
     if given:
         order, result = list(dict.fromkeys(paths)), []
         for p in order:
-            result += [m for m in order if m.stem in makers_of(p) and m != p
-                       and m not in result]
+            makers = makers_of(p)
+            result += [m for m in order if m.stem in makers and m != p and m not in result]
             if p not in result:
                 result.append(p)
         return result

@@ -199,15 +199,14 @@ class ChapterStore:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def plan_summary(self, specs: dict[str, dict],
-                     estimates: dict[str, float | None] | None = None) -> str:
-        """``"k of n runs stored; to train: m, about T on this machine"`` (the estimate where
-        ``estimates`` give one for every run to train)."""
-        todo = [n for n, s in specs.items() if self.state(n, s)[0] != "stored"]
-        line = f"{len(specs) - len(todo)} of {len(specs)} runs stored; to train: {len(todo)}"
-        known = [(estimates or {}).get(n) for n in todo]
-        if todo and all(e is not None and math.isfinite(e) for e in known):
-            line += f", about {_duration(sum(known))} on this machine"
+    @staticmethod
+    def plan_summary(plan) -> str:
+        """The line under a :meth:`plan` table: ``"k of n runs stored; to train: m, about T on
+        this machine"`` (the estimate where every run to train has one)."""
+        todo = plan[plan["in the store"] == "no"]
+        line = f"{len(plan) - len(todo)} of {len(plan)} runs stored; to train: {len(todo)}"
+        if len(todo) and todo["estimate (s)"].notna().all():
+            line += f", about {_duration(todo['estimate (s)'].sum())} on this machine"
         return line
 
     def _check_trainer(self, train) -> None:

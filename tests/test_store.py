@@ -359,10 +359,11 @@ def test_plan_lists_each_run_with_its_state_and_estimate(chapter):
     assert plan["in the store"].tolist() == ["yes", "no", "no"]
     assert plan["twice a"].tolist() == [2, 4, 6]
     assert np.isnan(plan["estimate (s)"][0]) and plan["estimate (s)"][1] == 90.0
-    assert cs.plan_summary(specs, {"run-a2": 90.0, "run-a3": 30.0}) == (
+    assert cs.plan_summary(plan) == (
         "1 of 3 runs stored; to train: 2, about 2 min 00.0 s on this machine")
-    assert cs.plan_summary(specs, {"run-a2": 90.0}) == "1 of 3 runs stored; to train: 2"
-    assert cs.plan_summary({"run-a1": {"a": 1}}) == "1 of 1 runs stored; to train: 0"
+    assert cs.plan_summary(cs.plan(specs, {"run-a2": 90.0})) == (
+        "1 of 3 runs stored; to train: 2")
+    assert cs.plan_summary(cs.plan({"run-a1": {"a": 1}})) == "1 of 1 runs stored; to train: 0"
 
 
 def test_verify_compares_exactly_or_within_the_seed_spread(chapter):

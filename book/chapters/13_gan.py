@@ -77,6 +77,7 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import display
 from keras import layers
+from sklearn.metrics import recall_score
 
 from shared import augment, budget, data, derived, plots, store
 from shared.gan import (
@@ -594,8 +595,8 @@ glue("teacher_n", f"{B.teacher_check_per_class:,}")
 
 
 def worst_digit(pred, y):
-    acc = [(pred[y == k] == k).mean() for k in range(10)]
-    return f"{int(np.argmin(acc))} ({min(acc):.0%})"
+    acc = recall_score(y, pred, labels=range(10), average=None)  # accuracy per digit
+    return f"{int(np.argmin(acc))} ({acc.min():.0%})"
 
 
 info = pd.DataFrame([
@@ -757,10 +758,14 @@ def row_of(what, draws):
     spread)."""
     accs = [hits.mean() for hits, _ in draws]
     fds = [frechet_distance(features, reference) for _, features in draws]
-    sd = (lambda v: np.std(v, ddof=1)) if len(draws) > 1 else (lambda v: np.nan)
     return {"digits": what, "n": n_quality, "class accuracy": np.mean(accs),
-            "class accuracy sd (pt)": 100 * sd(accs),
-            "Fréchet distance": np.mean(fds), "Fréchet distance sd": sd(fds)}
+            "class accuracy sd (pt)": 100 * spread(accs),
+            "Fréchet distance": np.mean(fds), "Fréchet distance sd": spread(fds)}
+
+
+def spread(values):
+    """The standard deviation over draws (none from one draw)."""
+    return np.std(values, ddof=1) if len(values) > 1 else np.nan
 
 
 rows, per_class = [], {}
@@ -769,16 +774,16 @@ for what, (x_all, y_all, seed) in real_sets.items():
     features, pred = read(x)
     rows.append(row_of(what, [(pred == y, features)]))
 for name, g in generators.items():
-    draws, hits_all, labels_all = [], [], []
+    draws, asked, read_as = [], [], []
     for seed in range(7, 7 + DRAWS):  # seed 7 first, as the teacher's check
         images, labels = generate_per_class(g, B.quality_per_class, NOISE_DIM,
                                             seed=seed)
         features, pred = read((images[..., 0] + 1) / 2)
         draws.append((pred == labels, features))
-        hits_all.append(pred == labels)
-        labels_all.append(labels)
-    hits, labels = np.concatenate(hits_all), np.concatenate(labels_all)
-    per_class[label_of(name)] = pd.Series([hits[labels == k].mean() for k in range(10)])
+        asked.append(labels)
+        read_as.append(pred)
+    per_class[label_of(name)] = pd.Series(recall_score(
+        np.concatenate(asked), np.concatenate(read_as), labels=range(10), average=None))
     rows.append(row_of(label_of(name), draws))
 quality = pd.DataFrame(rows).set_index("digits")
 display(table(quality, percent=["class accuracy"],

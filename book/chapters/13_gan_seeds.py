@@ -317,7 +317,7 @@ claims.insert(0, "report (pt)", [100 * reported[r.label] for r in results])
 claims["specific ahead in"] = [f"{int((family[r.label] > 0).sum())} of {r.n}"
                                for r in results]
 claims["significant beyond (pt)"] = [
-    100 * t_first * np.std(family[r.label], ddof=1) / np.sqrt(r.n) for r in results]
+    100 * t_first * r.sd / np.sqrt(r.n) for r in results]
 claims["reading"] = [claim_reading(r, reported[r.label])
                      if np.isfinite(reported[r.label]) else "no claim of the report"
                      for r in results]

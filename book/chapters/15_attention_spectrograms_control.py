@@ -232,10 +232,10 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
     for n, s in specs.items():
         estimates[n] = (B.epochs * steps_per_epoch + passes / 3) * cost[s["kind"]]
     print({NAMES[k]: f"{1000 * v:.0f} ms a step (probe)" for k, v in cost.items()})
-display(table(runs.plan(specs, estimates, network=lambda s: NAMES[s["kind"]],
-                        seed="seed"),
-              index=False, decimals={"estimate (s)": 0}))
-print(runs.plan_summary(specs, estimates))
+run_plan = runs.plan(specs, estimates, network=lambda s: NAMES[s["kind"]],
+                    seed="seed")
+display(table(run_plan, index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(run_plan))
 
 # %% tags=["hide-output"]
 stored = runs.get(specs, train_kind, group={n: s["kind"] for n, s in specs.items()},

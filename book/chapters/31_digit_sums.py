@@ -382,8 +382,8 @@ enh_specs = {
 steps_per_epoch = math.ceil(B.n_train / B.batch_size)
 plan = {n: ("preliminary", s["epochs"]) for n, s in prelim_specs.items()}
 plan.update({n: ("enhanced", s["max_epochs"]) for n, s in enh_specs.items()})
-held = {n: runs.state(n, s)[0] == "stored"
-        for n, s in {**prelim_specs, **enh_specs}.items()}
+all_specs = {**prelim_specs, **enh_specs}
+held = {n: runs.state(n, s)[0] == "stored" for n, s in all_specs.items()}
 estimates = {}
 if not all(held.values()) and runs.mode == "fill":  # a publication trains nothing
     probe_steps = 10 if B.profile != "smoke" else 2
@@ -396,12 +396,11 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
     for n, (kind, epochs) in plan.items():
         passes = epochs * B.n_val + B.n_train + B.n_val + 2 * B.n_test
         estimates[n] = epochs * steps_per_epoch * cost[kind] + passes * forward[kind]
-all_specs = {**prelim_specs, **enh_specs}
-display(table(runs.plan(all_specs, estimates,
-                        model={n: kind for n, (kind, _) in plan.items()},
-                        at_most_epochs={n: epochs for n, (_, epochs) in plan.items()}),
-              index=False, decimals={"estimate (s)": 0}))
-print(runs.plan_summary(all_specs, estimates))
+run_plan = runs.plan(all_specs, estimates,
+                    model={n: kind for n, (kind, _) in plan.items()},
+                    at_most_epochs={n: epochs for n, (_, epochs) in plan.items()})
+display(table(run_plan, index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(run_plan))
 
 # %% tags=["hide-output"]
 stored_prelim = runs.get(prelim_specs, train_preliminary, group="preliminary",

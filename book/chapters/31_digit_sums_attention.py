@@ -287,10 +287,10 @@ if not all(held.values()) and runs.mode == "fill":  # a publication trains nothi
         c = cost[s["form"]]
         estimates[n] = (s["max_epochs"] * steps_per_epoch * c
                         + passes * c / B.batch_size / 3)
-display(table(runs.plan(specs, estimates, form="form", seed="seed",
-                        at_most_epochs="max_epochs"),
-              index=False, decimals={"estimate (s)": 0}))
-print(runs.plan_summary(specs, estimates))
+run_plan = runs.plan(specs, estimates, form="form", seed="seed",
+                    at_most_epochs="max_epochs")
+display(table(run_plan, index=False, decimals={"estimate (s)": 0}))
+print(runs.plan_summary(run_plan))
 
 # %% tags=["hide-output"]
 stored = runs.get(specs, train_form, group={n: s["form"] for n, s in specs.items()},
