@@ -39,6 +39,7 @@ from shared.store import (
     VERIFY_OUT_ENV,
     StoredRun,
     checkpoint_folder,
+    manifest_policy,
     read_run,
     run_state,
     stored_runs,
@@ -138,11 +139,12 @@ def chapter_status(chapter: str, folder: Path = COMMITTED) -> dict:
     ingredients = Ingredients.of(CHAPTERS / f"{chapter}.py")
     rows, by_group = [], {}
     for name, entry in man["runs"].items():
-        status, run = run_state(folder, ingredients, name, entry["spec"], man["dtype_policy"])
+        policy = manifest_policy(man, name)
+        status, run = run_state(folder, ingredients, name, entry["spec"], policy)
         row = {"name": name, "group": entry["group"], "status": status, "run": run,
                "estimate_s": entry.get("estimate_s"), "done": None}
         if entry.get("resumable") and status != "stored":  # a run in parts: how far it got
-            key = run_key(ingredients, name, entry["spec"], policy=man["dtype_policy"],
+            key = run_key(ingredients, name, entry["spec"], policy=policy,
                           keras=keras_version(), engine=engine())
             row["done"] = Part.info(checkpoint_folder(folder, man["profile"], chapter, name,
                                                       key)).get("done")
@@ -273,8 +275,11 @@ def _merge_manifest(into: Path, chapter: str, source_manifest: dict, run: Stored
     man = json.loads(path.read_text()) if path.exists() else {
         "chapter": chapter, "profile": run.provenance["profile"],
         "dtype_policy": run.provenance["dtype_policy"], "runs": {}}
-    entry = source_manifest.get("runs", {}).get(run.name) or {
-        "spec": run.spec, "group": run.record.get("group", ""), "estimate_s": None}
+    entry = dict(source_manifest.get("runs", {}).get(run.name) or {
+        "spec": run.spec, "group": run.record.get("group", ""), "estimate_s": None})
+    entry.pop("dtype_policy", None)
+    if run.provenance["dtype_policy"] != man["dtype_policy"]:  # see Store._write_manifest
+        entry["dtype_policy"] = run.provenance["dtype_policy"]
     man["runs"][run.name] = entry
     tmp = path.with_name(f".manifest.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")

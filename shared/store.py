@@ -87,6 +87,8 @@ from shared.storage import (  # noqa: F401 (re-exported: the store's files)
     write_run,
 )
 
+_global_policy = dtype_policy  # get() has a parameter of that name
+
 MODE_ENV = "BOOK_STORE_MODE"
 DEADLINE_ENV = "BOOK_FILL_DEADLINE"
 VERIFY_ENV = "BOOK_STORE_VERIFY"
@@ -158,6 +160,7 @@ class ChapterStore:
         self.used: dict[str, StoredRun] = {}
         self.requested: dict[str, dict] = {}
         self.trained: list[str] = []
+        self._chapter_policy: str | None = None  # set while get() runs under a policy of its own
         self.deadline = float(os.environ[DEADLINE_ENV]) if os.environ.get(DEADLINE_ENV) else None
 
     def key(self, name: str, spec: dict) -> str:
@@ -224,7 +227,7 @@ class ChapterStore:
 
     def get(self, specs: dict[str, dict], train, *, group: str | dict[str, str] = "",
             estimate_s: float | dict[str, float] | None = None,
-            resumable: bool = False) -> dict[str, StoredRun]:
+            resumable: bool = False, dtype_policy: str | None = None) -> dict[str, StoredRun]:
         """The runs named in ``specs`` (name -> spec), loaded or trained as the mode says.
 
         ``group`` names the runs' group (one for all, or a dict by run name): a run's estimate,
@@ -232,7 +235,23 @@ class ChapterStore:
         group's runs stored so far. A fill trains in the order of ``specs``: most important first.
         ``resumable``: the trainer is ``train(spec, part)`` and can be trained in parts (see the
         module's notes), so a run longer than ``MAX_RUN_S`` is filled over several fills.
+        ``dtype_policy``: these runs are keyed, trained and recorded under this Keras dtype policy
+        (e.g. ``"mixed_bfloat16"``, for a precision check) instead of the global one, which is set
+        back afterwards.
         """
+        if dtype_policy is None or dtype_policy == _global_policy():
+            return self._get(specs, train, group, estimate_s, resumable)
+        import keras
+
+        self._chapter_policy = _global_policy()
+        keras.mixed_precision.set_global_policy(dtype_policy)
+        try:
+            return self._get(specs, train, group, estimate_s, resumable)
+        finally:
+            keras.mixed_precision.set_global_policy(self._chapter_policy)
+            self._chapter_policy = None
+
+    def _get(self, specs, train, group, estimate_s, resumable) -> dict[str, StoredRun]:
         self._check_trainer(train)
         groups = group if isinstance(group, dict) else dict.fromkeys(specs, group)
         estimates = (estimate_s if isinstance(estimate_s, dict)
@@ -246,7 +265,7 @@ class ChapterStore:
             est = estimates.get(name)
             self.requested[name] = {"spec": spec, "group": groups.get(name, ""),
                                     "estimate_s": None if est is None else round(float(est), 1),
-                                    "resumable": resumable}
+                                    "resumable": resumable, "dtype_policy": _global_policy()}
         self._write_manifest(prune=False)  # known to --status even if the fill stops here
         states = {n: self.state(n, s) for n, s in specs.items()}
         todo = [n for n, (st, _) in states.items() if st != "stored"]
@@ -298,6 +317,11 @@ class ChapterStore:
                     # too long for what is left: a later run of this stage may still fit
                     passed_over.append(f"{name} (about {_duration(guess)})")
                     continue
+            if self.mode == "fill" and status != "stored":
+                now = self.state(name, spec)  # another fill of this store may have stored it
+                if now[0] == "stored":
+                    out[name] = now[1]
+                    continue
             left_text = ("" if self.deadline is None
                          else f"; {_duration(max(self.deadline - time.time(), 0))} left in the fill")
             doing = ("re-training a stale run" if status == "stale"
@@ -340,13 +364,12 @@ class ChapterStore:
             path = COMMITTED / chapter / "manifest.json"  # another machine's store: the book's
             manifest = json.loads(path.read_text()) if path.exists() else {}
         asked = manifest.get("runs", {})
-        policy = manifest.get("dtype_policy", dtype_policy())
         out, lacking = {}, []
         for name in names:
             if name not in asked:
                 lacking.append(f"{name} (not asked for by {chapter}'s last execution)")
                 continue
-            spec = asked[name]["spec"]
+            spec, policy = asked[name]["spec"], manifest_policy(manifest, name)
             state, run = run_state(self.folder, ingredients, name, spec, policy)
             if state != "stored" and self.profile != "smoke" and not _inside(self.folder,
                                                                              COMMITTED):
@@ -531,13 +554,19 @@ class ChapterStore:
             return
         path = self.folder / self.chapter / "manifest.json"
         old = json.loads(path.read_text()) if path.exists() else {}
-        runs = {} if prune else dict(old.get("runs", {}))
+        # the chapter's policy; a run asked for under another policy names its own
+        policy = self._chapter_policy or dtype_policy()
+        runs = {} if prune else {name: {**entry, "dtype_policy": manifest_policy(old, name)}
+                                 for name, entry in old.get("runs", {}).items()}
         for name, entry in self.requested.items():
             runs[name] = {"spec": json.loads(canonical(entry["spec"])), "group": entry["group"],
-                          "estimate_s": entry["estimate_s"]}
+                          "estimate_s": entry["estimate_s"], "dtype_policy": entry["dtype_policy"]}
             if entry.get("resumable"):
                 runs[name]["resumable"] = True
-        new = {"chapter": self.chapter, "profile": self.profile, "dtype_policy": dtype_policy(),
+        for entry in runs.values():
+            if entry["dtype_policy"] == policy:
+                del entry["dtype_policy"]
+        new = {"chapter": self.chapter, "profile": self.profile, "dtype_policy": policy,
                "runs": runs}
         if new != old:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -564,6 +593,13 @@ class ChapterStore:
     def finish(self) -> dict:
         self._write_manifest(prune=True)
         return self.summary()
+
+
+def manifest_policy(manifest: dict, name: str) -> str:
+    """The dtype policy a chapter's manifest gives its run ``name``: the run's own where it was
+    asked for under another policy than the chapter's, else the chapter's."""
+    entry = manifest.get("runs", {}).get(name, {})
+    return entry.get("dtype_policy") or manifest.get("dtype_policy") or dtype_policy()
 
 
 def checkpoint_folder(folder: Path, profile: str, chapter: str, name: str, key: str) -> Path:

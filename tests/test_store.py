@@ -129,6 +129,47 @@ def test_provenance_records_the_policy_a_trainer_set_for_its_run(chapter):
     assert mixed.provenance["dtype_policy"] == "mixed_float16"
 
 
+
+def test_runs_asked_for_under_a_dtype_policy_of_their_own(chapter):
+    """A precision check: the same specs under mixed_bfloat16, beside the chapter's float32 runs."""
+    base = fill(chapter)
+    bf16_specs = {f"{name}-bf16": spec for name, spec in SPECS.items()}
+    bf16 = open_store(chapter).get(bf16_specs, chapter["train"], group="g",
+                                   dtype_policy="mixed_bfloat16")
+    assert keras.mixed_precision.global_policy().name == "float32"  # set back
+    assert bf16["run-a1-bf16"].provenance["dtype_policy"] == "mixed_bfloat16"
+    assert base["run-a1"].provenance["dtype_policy"] == "float32"
+    manifest = json.loads((chapter["folder"] / "tiny" / "manifest.json").read_text())
+    assert manifest["dtype_policy"] == "float32"
+    assert manifest["runs"]["run-a1-bf16"]["dtype_policy"] == "mixed_bfloat16"
+    assert "dtype_policy" not in manifest["runs"]["run-a1"]
+    # the policy is in the key: the same names asked for in float32 would be trained again
+    cs = open_store(chapter, "publish")
+    assert cs.state("run-a1-bf16", {"a": 1})[0] == "stale"
+    again = cs.get(bf16_specs, chapter["train"], group="g", dtype_policy="mixed_bfloat16")
+    assert again["run-a2-bf16"].key == bf16["run-a2-bf16"].key
+    status = filling.chapter_status("tiny", chapter["folder"])
+    assert (status["stored"], status["stale"], status["missing"]) == (4, 0, 0)
+
+    def train_tiny(spec):  # fails: the global policy is set back all the same
+        raise RuntimeError("out of memory")
+
+    with pytest.raises(RuntimeError):
+        open_store(chapter).get({"run-a3-bf16": {"a": 3}}, train_tiny,
+                                dtype_policy="mixed_bfloat16")
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_a_fill_loads_a_run_another_fill_stored_meanwhile(chapter):
+    def train_tiny(spec):  # while this fill trains run-a1, another stores run-a2
+        if spec["a"] == 1:
+            open_store(chapter).get({"run-a2": {"a": 2}}, chapter["train"], group="g")
+        return chapter["train"](spec)
+
+    runs = open_store(chapter).get(SPECS, train_tiny, group="g")
+    assert [s["a"] for s in chapter["calls"]] == [2, 1]  # run-a2 not trained twice
+    assert runs["run-a2"].metrics["score"] == 4.0
+
 def retrained(c) -> int:
     before = len(c["calls"])
     fill(c)
