@@ -85,7 +85,7 @@ from shared.reporting import (
     t_quantile,
     table,
 )
-from shared.training import dtype_policy_for, fit, set_seed, step_cost
+from shared.training import cpu_has_bf16, dtype_policy_for, fit, set_seed, step_cost
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
 run = start_run("21_two_digits")
@@ -543,6 +543,25 @@ glue("bf16_higher", f"{bf16_higher} of {len(B.seeds)}")
 glue("bf16_verdict", bf16_verdict)
 glue("bf16_test", precision_test.line())
 
+# the check's float32 runs beside the chapter's own float32 runs of the same spec
+repeats = []
+for n, s in check_specs.items():
+    state, own = runs.state(n, s)
+    if state == "stored":
+        mine = check[f"{n}-f32"]
+        repeats.append({
+            "other device": own.provenance["device"] != mine.provenance["device"],
+            "identical": bool(np.array_equal(own.arrays["test_pred"],
+                                             mine.arrays["test_pred"])),
+            "difference": 100 * abs(test_mean(own) - test_mean(mine))})
+repeats = pd.DataFrame(repeats, columns=["other device", "identical", "difference"])
+glue("f32_repeat", (
+    f"of {len(repeats)} pairs ({int(repeats['other device'].sum())} trained on another "
+    f"device than the check's), {int(repeats['identical'].sum())} give identical test "
+    "predictions, and the mean test accuracies differ by at most "
+    f"{repeats['difference'].max():.2f} points") if len(repeats)
+    else "none of the chapter's own float32 runs of these settings is stored yet")
+
 # time per training step: the medians of each policy's runs, compared only between
 # runs whose recorded device is the same
 per_step = pd.DataFrame([{"run": n, "dtype policy": r.provenance["dtype_policy"],
@@ -558,15 +577,38 @@ glue("bf16_speed", "; ".join(
     f"{row['float32'] / row['mixed_bfloat16']:.2f} (float32's time over bfloat16's)"
     for device, row in speed.iterrows())
     or "no device trained both policies, so there is no ratio from one machine")
+# the same ratio measured in one process here: CNN2's step in each policy, interleaved
+probe_ms = {"float32": [], "mixed_bfloat16": []}
+try:
+    for _ in range(2):
+        for policy in probe_ms:
+            keras.mixed_precision.set_global_policy(policy)
+            probe = build(CHECK[0])
+            probe.compile(optimizer=optimizer(CHECK[1], CHECK[2]),
+                          loss={"top": "sparse_categorical_crossentropy",
+                                "bottom": "sparse_categorical_crossentropy"})
+            probe_ms[policy].append(1000 * step_cost(
+                probe, x["train"], targets("train"), B.batch_size,
+                steps=B.cost_steps, warmup=1))
+finally:
+    keras.mixed_precision.set_global_policy(POLICY)
+fast = {policy: min(v) for policy, v in probe_ms.items()}
+glue("bf16_probe", f"{run.provenance.device}, "
+     f"{'with' if cpu_has_bf16() else 'without'} bfloat16 instructions: float32 "
+     f"{fast['float32']:.0f} ms and mixed_bfloat16 {fast['mixed_bfloat16']:.0f} ms per "
+     f"step (the faster of two probes each), a ratio of "
+     f"{fast['float32'] / fast['mixed_bfloat16']:.2f}")
 
 # %% [markdown]
-# The mean paired difference, bfloat16 minus float32, is {glue}`bf16_diff` points
-# (95% interval {glue}`bf16_interval`; bfloat16 higher in {glue}`bf16_higher` seeds),
-# against a seed-to-seed standard deviation of {glue}`bf16_seed_sd` points in float32.
-# The paired t-test: {glue}`bf16_test`. The reading: {glue}`bf16_verdict`.
-# Per training step: {glue}`bf16_speed`. A run's time per step depends on what else its
-# machine ran meanwhile, so the ratio is rough; the device names the CPU model, not
-# its instruction set.
+# The mean paired difference, bfloat16 minus float32, is {glue}`bf16_diff` points (95%
+# interval {glue}`bf16_interval`; bfloat16 higher in {glue}`bf16_higher` seeds), against
+# a seed-to-seed standard deviation of {glue}`bf16_seed_sd` points in float32. The
+# paired t-test: {glue}`bf16_test`. The reading: {glue}`bf16_verdict`. Per training
+# step, from the runs: {glue}`bf16_speed`. A run's time per step depends on what else
+# its machine ran meanwhile, so that ratio is rough, and the device names the CPU model,
+# not its instruction set. Measured in one process by this execution, on
+# {glue}`bf16_probe`. The check's float32 runs beside the chapter's own float32 runs of
+# the same settings, trained again: {glue}`f32_repeat`.
 
 # %% tags=["hide-output"]
 stored = runs.get(specs, train_run, group=groups, estimate_s=estimates)
