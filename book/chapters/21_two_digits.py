@@ -507,12 +507,13 @@ glue("check_run_cost", format_duration(estimates[next(iter(check_specs))]))
 glue("n_check_seeds", len(B.seeds))
 
 # %%
-def test_mean(r):
+def run_test_mean(r):
+    """A stored run's test accuracy, the mean of the two digits."""
     return (r.metrics["test_top"] + r.metrics["test_bottom"]) / 2
 
 
 precision = pd.DataFrame(
-    {policy: [test_mean(check[f"{n}-{tag}"]) for n in check_specs]
+    {policy: [run_test_mean(check[f"{n}-{tag}"]) for n in check_specs]
      for tag, policy in (("f32", "float32"), ("bf16", "mixed_bfloat16"))},
     index=pd.Index(B.seeds, name="seed"))
 precision["bfloat16 minus float32"] = precision["mixed_bfloat16"] - precision["float32"]
@@ -553,7 +554,7 @@ for n, s in check_specs.items():
             "other device": own.provenance["device"] != mine.provenance["device"],
             "identical": bool(np.array_equal(own.arrays["test_pred"],
                                              mine.arrays["test_pred"])),
-            "difference": 100 * abs(test_mean(own) - test_mean(mine))})
+            "difference": 100 * abs(run_test_mean(own) - run_test_mean(mine))})
 repeats = pd.DataFrame(repeats, columns=["other device", "identical", "difference"])
 glue("f32_repeat", (
     f"of {len(repeats)} pairs ({int(repeats['other device'].sum())} trained on another "
