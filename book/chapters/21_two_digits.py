@@ -422,16 +422,21 @@ print(f"{len(specs)} runs; SGD: learning rate {B.sgd_lr:g}, no momentum; Adam: "
 # those still to train.
 
 # %%
+def probe_cost(kind, opt, lr):
+    """Seconds per training step of a throwaway `kind` model, at the chapter's batch."""
+    probe = build(kind)
+    probe.compile(optimizer=optimizer(opt, lr),
+                  loss={"top": "sparse_categorical_crossentropy",
+                        "bottom": "sparse_categorical_crossentropy"})
+    return step_cost(probe, x["train"], targets("train"), B.batch_size,
+                     steps=B.cost_steps, warmup=1)
+
+
 cost = {}
 # At smoke only the first model is probed (each probe compiles a model, most of a
 # smoke run under JAX) and its cost stands for all: the estimate means nothing there.
 for k in KINDS if B.probe_every_model else KINDS[:1]:
-    probe = build(k)
-    probe.compile(optimizer=optimizer("SGD", B.sgd_lr),
-                  loss={"top": "sparse_categorical_crossentropy",
-                        "bottom": "sparse_categorical_crossentropy"})
-    cost[k] = step_cost(probe, x["train"], targets("train"), B.batch_size,
-                        steps=B.cost_steps, warmup=1)
+    cost[k] = probe_cost(k, "SGD", B.sgd_lr)
     print(f"{k:>13}: {1000 * cost[k]:6.1f} ms per step of {B.batch_size}")
 for k in KINDS:
     cost.setdefault(k, cost[KINDS[0]])
@@ -584,13 +589,7 @@ try:
     for _ in range(2):
         for policy in probe_ms:
             keras.mixed_precision.set_global_policy(policy)
-            probe = build(CHECK[0])
-            probe.compile(optimizer=optimizer(CHECK[1], CHECK[2]),
-                          loss={"top": "sparse_categorical_crossentropy",
-                                "bottom": "sparse_categorical_crossentropy"})
-            probe_ms[policy].append(1000 * step_cost(
-                probe, x["train"], targets("train"), B.batch_size,
-                steps=B.cost_steps, warmup=1))
+            probe_ms[policy].append(1000 * probe_cost(*CHECK))
 finally:
     keras.mixed_precision.set_global_policy(POLICY)
 fast = {policy: min(v) for policy, v in probe_ms.items()}
@@ -1161,22 +1160,13 @@ sweep = {(k, lr): find("sweep", k, lr=lr)
 print(f"{len(long) + len(sweep)} runs of the MLPs beyond the report's")
 
 # %%
-def mean_test(row):
-    return (row["test top"] + row["test bottom"]) / 2
-
-
 relu_rows, relu_val = {}, {}
-for k in ("MLP", "MLP, no ReLU"):
-    relu_rows[k] = {f"SGD {lr:g}, 10 ep": mean_test(sgd[k] if lr == B.sgd_lr
-                                                     else sweep[k, lr])
-                    for lr in sorted({*B.sweep_lrs, B.sgd_lr})}
-    relu_rows[k][f"SGD {B.sgd_lr:g}, {B.long_epochs} ep"] = mean_test(long[k])
-    relu_rows[k]["Adam 1e-4, 10 ep"] = mean_test(adam[k])
 for k in ("MLP", "MLP, no ReLU"):
     runs_k = {f"SGD {lr:g}, 10 ep": sgd[k] if lr == B.sgd_lr else sweep[k, lr]
               for lr in sorted({*B.sweep_lrs, B.sgd_lr})}
     runs_k[f"SGD {B.sgd_lr:g}, {B.long_epochs} ep"] = long[k]
     runs_k["Adam 1e-4, 10 ep"] = adam[k]
+    relu_rows[k] = {name: mean_of_digits(row) for name, row in runs_k.items()}
     relu_val[k] = {name: row["val mean"] for name, row in runs_k.items()}
 relu_table = pd.DataFrame(relu_rows).rename_axis("training")
 display(table(relu_table, percent=list(relu_table.columns)))
